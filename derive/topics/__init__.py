@@ -1,0 +1,48 @@
+"""The registry of topics: id -> where its derivation lives.
+
+Kept free of SymPy so that ``derive --help`` and ``derive list`` stay fast to start. Each topic
+module exposes ``build(**options) -> Derivation``; ``load`` imports it on demand.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    module: str
+
+    def build(self, **options):
+        """Import the topic module and build its (proved) derivation."""
+        return importlib.import_module(self.module).build(**options)
+
+
+TOPICS: dict[str, Topic] = {
+    t.id: t
+    for t in [
+        Topic("sigmoid", "The logistic sigmoid: derivative, symmetry, tanh and logit", "derive.topics.sigmoid"),
+        Topic("softmax", "Softmax: Jacobian, shift invariance and the cross-entropy gradient", "derive.topics.softmax"),
+    ]
+}
+
+
+class UnknownTopicError(KeyError):
+    """Raised for a topic id that is not in :data:`TOPICS`."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"unknown topic {self.name!r}; topics: {', '.join(TOPICS)}"
+
+
+def get(topic_id: str) -> Topic:
+    try:
+        return TOPICS[topic_id]
+    except KeyError:
+        raise UnknownTopicError(topic_id) from None

@@ -1,0 +1,261 @@
+r"""The one validation path for label metrics: check ``y_true``/``y_pred`` and count them.
+
+:func:`count_targets` validates the two label vectors (and sample weights) and returns the
+confusion matrix over the labels present in either vector, computed in one pass:
+
+.. math::
+
+    C_{ij} = \sum_{n=1}^{N} w_n \,[t_n = c_i]\,[y_n = c_j], \qquad
+    \text{code}_n = K\,\text{idx}(t_n) + \text{idx}(y_n), \quad
+    C = \operatorname{bincount}(\text{code}, \text{minlength}=K^2).reshape(K, K).
+
+Non-negative small integer labels (the usual case) are used as indices directly (no sort, no
+``np.unique``); anything else (strings, floats with integral values, sparse integers) is encoded
+with ``np.unique``. Memory beyond the inputs is one int vector of codes and :math:`O(K^2)`.
+Every other per-class count is read off :math:`C`: :math:`TP = \operatorname{diag} C`,
+support (true count) :math:`= C \mathbf{1}`, predicted count :math:`= \mathbf{1}^T C`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "Targets",
+    "count_targets",
+    "check_sample_weight",
+    "check_zero_division",
+    "label_positions",
+    "resolve_labels",
+    "as_1d",
+]
+
+#: Largest dense code space (span of integer labels squared) counted directly with bincount.
+_MAX_DENSE = 1 << 22
+#: Largest number of classes for which the K x K matrix is built.
+_MAX_CLASSES = 20_000
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Validated targets: ``classes`` (K,) sorted labels present in ``y_true`` or ``y_pred``;
+    ``cm`` (K, K) (weighted) confusion counts, rows true, columns predicted; ``kind`` is
+    ``"binary"`` (K <= 2) or ``"multiclass"``; ``n_samples`` the input length; ``in_true`` (K,)
+    whether each class occurs in ``y_true``."""
+
+    classes: np.ndarray
+    cm: np.ndarray
+    kind: str
+    n_samples: int
+    in_true: np.ndarray  # (K,) bool: the class occurs in y_true (whatever its weight)
+
+    @property
+    def tp(self) -> np.ndarray:
+        return np.diagonal(self.cm)
+
+    @property
+    def true_sum(self) -> np.ndarray:
+        return self.cm.sum(axis=1)
+
+    @property
+    def pred_sum(self) -> np.ndarray:
+        return self.cm.sum(axis=0)
+
+
+def as_1d(y, name: str) -> np.ndarray:
+    """``y`` as a 1-D array; a column vector (N, 1) is flattened; anything else is an error."""
+    a = np.asarray(y)
+    if a.ndim == 2 and a.shape[1] == 1:
+        a = a.ravel()
+    if a.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-D array of labels, got shape {a.shape} "
+            "(multilabel/multioutput targets are not supported)"
+        )
+    return a
+
+
+def _check_labels_vector(a: np.ndarray, name: str) -> np.ndarray:
+    """Labels must be integers, integral floats, bools or strings; no NaN, no mixed types."""
+    kind = a.dtype.kind
+    if kind == "O":
+        values = a.tolist()
+        if all(isinstance(v, str) for v in values):
+            return a.astype(str)
+        if any(isinstance(v, str) for v in values):
+            raise ValueError(f"{name} mixes string and number labels")
+        try:
+            a = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} holds labels that are neither strings nor numbers") from None
+        kind = "f"
+    if kind == "c":
+        raise ValueError(f"{name} holds complex numbers, which are not class labels")
+    if kind == "f":
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name} contains NaN or infinity; labels must be finite")
+        if a.size and not np.array_equal(a, np.floor(a)):
+            raise ValueError(
+                f"{name} holds non-integral floats (continuous values, not class labels); "
+                "threshold scores first"
+            )
+    if kind not in "biufUS":
+        raise ValueError(f"{name} has unsupported dtype {a.dtype}")
+    return a
+
+
+def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
+    """``None`` or a finite 1-D float/int array of length ``n``."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"sample_weight has shape {w.shape}, expected ({n},)")
+    if w.dtype.kind not in "biuf":
+        raise ValueError(f"sample_weight must be numeric, got dtype {w.dtype}")
+    if w.dtype.kind == "f" and not np.isfinite(w).all():
+        raise ValueError("sample_weight contains NaN or infinity")
+    return w
+
+
+def check_zero_division(zero_division) -> float:
+    """``"warn"`` -> 0.0; 0, 1 -> themselves; NaN -> NaN; anything else is an error."""
+    if isinstance(zero_division, str):
+        if zero_division == "warn":
+            return 0.0
+        if zero_division == "nan":
+            return math.nan
+    elif isinstance(zero_division, (int, float, np.integer, np.floating)) and not isinstance(
+        zero_division, bool
+    ):
+        if math.isnan(zero_division):
+            return math.nan
+        if zero_division in (0, 1):
+            return float(zero_division)
+    raise ValueError(
+        f"zero_division must be 'warn', 0.0, 1.0 or np.nan, got {zero_division!r}"
+    )
+
+
+def _kind_group(a: np.ndarray) -> str:
+    return "str" if a.dtype.kind in "US" else "num"
+
+
+def count_targets(y_true, y_pred, sample_weight=None) -> Targets:
+    """Validate ``y_true``/``y_pred`` (N,) and count them into a :class:`Targets`.
+
+    Raises ``ValueError`` for different lengths, empty input, NaN or non-integral float labels,
+    string labels mixed with numbers, and 2-D (multilabel) targets.
+    """
+    t = _check_labels_vector(as_1d(y_true, "y_true"), "y_true")
+    p = _check_labels_vector(as_1d(y_pred, "y_pred"), "y_pred")
+    n = t.shape[0]
+    if p.shape[0] != n:
+        raise ValueError(
+            f"y_true and y_pred have different lengths: {n} and {p.shape[0]}"
+        )
+    if n == 0:
+        raise ValueError("y_true and y_pred are empty; at least 1 sample is required")
+    if _kind_group(t) != _kind_group(p):
+        raise ValueError("y_true and y_pred mix string and number labels")
+    w = check_sample_weight(sample_weight, n)
+
+    cm = classes = None
+    if t.dtype.kind in "iu" and p.dtype.kind in "iu":
+        lo = min(int(t.min()), int(p.min()))
+        hi = max(int(t.max()), int(p.max()))
+        span = hi - lo + 1
+        if span * span <= _MAX_DENSE:
+            classes, cm, in_true = _count_dense(t, p, w, lo, span)
+    if cm is None:
+        classes, cm, in_true = _count_encoded(t, p, w)
+    kind = "binary" if classes.shape[0] <= 2 else "multiclass"
+    return Targets(classes=classes, cm=cm, kind=kind, n_samples=n, in_true=in_true)
+
+
+def _as_index(a: np.ndarray, lo: int) -> np.ndarray:
+    if lo != 0:
+        return a.astype(np.intp) - lo
+    return a if a.dtype == np.intp else a.astype(np.intp)
+
+
+def _count_dense(t, p, w, lo: int, span: int):
+    """One bincount over the code space ``span x span`` of integer labels ``lo..lo+span-1``."""
+    ti = _as_index(t, lo)
+    pi = _as_index(p, lo)
+    codes = ti * span
+    codes += pi
+    full = np.bincount(codes, weights=w, minlength=span * span).reshape(span, span)
+    if w is None:
+        in_true = full.sum(axis=1) > 0
+        present = in_true | (full.sum(axis=0) > 0)
+    else:  # zero weights must not hide a label
+        in_true = np.bincount(ti, minlength=span) > 0
+        present = in_true | (np.bincount(pi, minlength=span) > 0)
+    idx = np.flatnonzero(present)
+    classes = (idx + lo).astype(np.result_type(t.dtype, p.dtype, np.int64))
+    if idx.shape[0] == span:
+        return classes, full, in_true
+    return classes, full[np.ix_(idx, idx)], in_true[idx]
+
+
+def _count_encoded(t, p, w):
+    """Encode labels with ``np.unique`` and bincount ``K * t + p``."""
+    n = t.shape[0]
+    both = np.concatenate([t, p])
+    classes, inv = np.unique(both, return_inverse=True)
+    k = classes.shape[0]
+    if k > _MAX_CLASSES:
+        raise ValueError(f"{k} distinct labels; at most {_MAX_CLASSES} classes are supported")
+    inv = inv.reshape(-1).astype(np.intp, copy=False)
+    codes = inv[:n] * k
+    codes += inv[n:]
+    cm = np.bincount(codes, weights=w, minlength=k * k).reshape(k, k)
+    in_true = np.bincount(inv[:n], minlength=k) > 0
+    return classes, cm, in_true
+
+
+def label_positions(classes: np.ndarray, labels) -> np.ndarray:
+    """Index of each of ``labels`` in the sorted ``classes``, or -1 where it is absent."""
+    labels = np.asarray(labels)
+    out = np.full(labels.shape[0], -1, dtype=np.intp)
+    if labels.shape[0] == 0 or classes.shape[0] == 0:
+        return out
+    if _kind_group(labels) != _kind_group(classes) or labels.dtype.kind not in "biufUS":
+        lookup = {c: i for i, c in enumerate(classes.tolist())}
+        for j, lab in enumerate(labels.tolist()):
+            out[j] = lookup.get(lab, -1)
+        return out
+    pos = np.searchsorted(classes, labels)
+    pos = np.minimum(pos, classes.shape[0] - 1)
+    hit = classes[pos] == labels
+    out[hit] = pos[hit]
+    return out
+
+
+def resolve_labels(targets: Targets, labels=None, negative_label=None) -> np.ndarray:
+    """The labels to report: ``labels`` (default: all present, sorted) minus ``negative_label``.
+
+    ``negative_label`` is the seeds' negative class, left out of micro/macro averaging; it must be
+    one of the labels, otherwise the call is an error.
+    """
+    if labels is None:
+        labels = targets.classes
+    else:
+        labels = as_1d(labels, "labels")
+        if labels.shape[0] == 0:
+            raise ValueError("labels= must contain at least one label")
+    if negative_label is None:
+        return labels
+    keep = np.array([lab != negative_label for lab in labels.tolist()], dtype=bool)
+    if keep.all():
+        raise ValueError(
+            f"negative_label={negative_label!r} is not one of the labels "
+            f"{labels.tolist()!r}"
+        )
+    if not keep.any():
+        raise ValueError("negative_label leaves no positive label to score")
+    return labels[keep]
