@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from enum import Enum
 from pathlib import Path
@@ -84,4 +85,8 @@ def list_topics(
 def register(app: typer.Typer) -> None:
     app.command("list")(list_topics)
     for topic in TOPICS.values():
-        app.command(topic.id, help=f"{topic.title}.")(topic_command(topic))
+        factory = topic_command
+        if topic.cli:
+            module, _, name = topic.cli.partition(":")
+            factory = getattr(importlib.import_module(module), name)
+        app.command(topic.id, help=f"{topic.title}.")(factory(topic))

@@ -15,6 +15,9 @@ class Topic:
     id: str
     title: str
     module: str
+    #: Optional "module:function" of a light CLI module whose function returns the typer command
+    #: for a topic with options of its own (e.g. ``derive glm logistic``); default: the generic one.
+    cli: str | None = None
 
     def build(self, **options):
         """Import the topic module and build its (proved) derivation."""
