@@ -31,6 +31,7 @@ __all__ = [
     "label_positions",
     "resolve_labels",
     "as_1d",
+    "check_labels_cover",
 ]
 
 #: Largest dense code space (span of integer labels squared) counted directly with bincount.
@@ -259,3 +260,18 @@ def resolve_labels(targets: Targets, labels=None, negative_label=None) -> np.nda
     if not keep.any():
         raise ValueError("negative_label leaves no positive label to score")
     return labels[keep]
+
+
+def check_labels_cover(y_true, y_pred, labels) -> None:
+    """Strict check (used by ``derive fscore --labels``): every label in ``y_true``/``y_pred`` is
+    one of ``labels``; otherwise ``ValueError`` naming the strays. (scikit-learn's functions
+    instead silently treat samples of unlisted labels as negatives of the listed ones.)"""
+    targets = count_targets(y_true, y_pred)
+    labels = as_1d(labels, "labels")
+    known = np.unique(labels) if labels.size else labels
+    stray = targets.classes[label_positions(known, targets.classes) < 0]
+    if stray.shape[0]:
+        raise ValueError(
+            f"labels outside labels=: {stray.tolist()!r} occur in y_true/y_pred but are not in "
+            f"labels={labels.tolist()!r}"
+        )
