@@ -13,11 +13,13 @@ see :mod:`derive.proof`. A :class:`Derivation` is immutable once built; renderer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
 
+from derive import certificates
 from derive.context import ProofContext
 from derive.proof import Proof, prove_equal
 
@@ -36,6 +38,8 @@ class Step:
     rule: str
     proof: Proof
     first: bool = False
+    #: The step's certificate key (see :mod:`derive.certificates`).
+    key: str = ""
 
     @property
     def verified(self) -> bool:
@@ -168,10 +172,12 @@ class Chain:
 class DerivationBuilder:
     """Collects chains, results, tables and notes; :meth:`build` proves every step."""
 
-    def __init__(self, id: str, title: str, context: ProofContext):
+    def __init__(self, id: str, title: str, context: ProofContext, *, module: str | None = None):
         self.id = id
         self.title = title
         self.context = context
+        #: The module that writes the steps; its source is part of each certificate key.
+        self.module = module or sys._getframe(1).f_globals.get("__name__")
         self._assumptions: list[Assumption] = []
         self._pending: list[_PendingStep] = []
         self._results: list[Result] = []
@@ -196,11 +202,17 @@ class DerivationBuilder:
         With ``strict`` (the default) a step that fails its proof raises :class:`ProofError`;
         otherwise it is kept with ``verified = False`` so that it can be shown as failed.
         """
+        recorded = {} if certificates.reprove_requested() else certificates.load(self.id)
+        digest = certificates.source_digest(self.module)
         steps = []
         for p in self._pending:
             prover = p.prover or prove_equal
-            proof = prover(p.prev, p.expr, p.context)
-            steps.append(Step(p.chain, p.lhs, p.expr, p.rule, proof, p.first))
+            key = certificates.step_key(p.prev, p.expr, p.context, prover, digest)
+            if key in recorded:
+                proof = Proof(**recorded[key], certified=True)
+            else:
+                proof = prover(p.prev, p.expr, p.context)
+            steps.append(Step(p.chain, p.lhs, p.expr, p.rule, proof, p.first, key))
         failed = [s for s in steps if not s.verified]
         if strict and failed:
             lines = "\n".join(f"  [{s.chain}] {s.rule}: {s.expr} ({s.proof.detail})" for s in failed)

@@ -29,6 +29,8 @@ class Proof:
     verified: bool
     method: str  # "symbolic" | "numeric" | "symbolic+numeric"
     detail: str
+    #: True when taken from a certificate written by ``derive prove`` (see derive.certificates).
+    certified: bool = False
 
 
 class EvaluationError(ValueError):

@@ -1,7 +1,7 @@
 """JSON rendering; the schema is a contract (see README):
 
 ``{"id", "title", "assumptions": [...], "steps": [{"chain", "latex", "text", "rule", "verified",
-"method", "detail"}], "results": [{"id", "title", "latex", "text", "variables"}], "tables", "notes"}``
+"method", "detail", "certified"}], "results": [{"id", "title", "latex", "text", "variables"}], "tables", "notes"}``
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def derivation_dict(derivation, *, steps: bool = True) -> dict:
                 "verified": s.verified,
                 "method": s.proof.method,
                 "detail": s.proof.detail,
+                "certified": s.proof.certified,
             }
             for s in (derivation.steps if steps else ())
         ],

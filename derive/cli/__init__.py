@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 #: Modules that add commands to the app, in the order they appear in ``derive --help``.
 COMMAND_MODULES = [
     "derive.cli.topics",
+    "derive.cli.prove",
 ]
 
 

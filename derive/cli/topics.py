@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -39,6 +40,11 @@ def emit(content: str, output: Optional[Path]) -> None:
     typer.echo(f"wrote {output}", err=True)
 
 
+def request_reprove() -> None:
+    """Make the builds of this process prove every step live (see derive.certificates)."""
+    os.environ["DERIVE_REPROVE"] = "1"
+
+
 def render_topic(topic: Topic, fmt: str, *, steps: bool, standalone: bool, options: dict | None = None) -> str:
     from reports import render
 
@@ -57,8 +63,11 @@ def topic_command(topic: Topic):
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
         no_steps: bool = typer.Option(False, "--no-steps", help="Only the assumptions and results."),
         standalone: bool = typer.Option(False, "--standalone", help="With --latex: a complete document."),
+        reprove: bool = typer.Option(False, "--reprove", help="Prove every step live, ignoring certificates."),
     ) -> None:
         fmt = _pick_format(latex, markdown, text, as_json)
+        if reprove:
+            request_reprove()
         emit(render_topic(topic, fmt, steps=not no_steps, standalone=standalone), output)
 
     command.__doc__ = f"{topic.title}. Every step proved; --latex, --markdown, --text or --json."
