@@ -109,7 +109,7 @@ def _check_labels_vector(a: np.ndarray, name: str) -> np.ndarray:
 
 
 def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
-    """``None`` or a finite 1-D float/int array of length ``n``."""
+    """``None`` or a finite 1-D float/int array of length ``n``, not all zero."""
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight)
@@ -119,6 +119,8 @@ def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
         raise ValueError(f"sample_weight must be numeric, got dtype {w.dtype}")
     if w.dtype.kind == "f" and not np.isfinite(w).all():
         raise ValueError("sample_weight contains NaN or infinity")
+    if not w.any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
     return w
 
 
