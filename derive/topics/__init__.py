@@ -29,6 +29,7 @@ TOPICS: dict[str, Topic] = {
     for t in [
         Topic("sigmoid", "The logistic sigmoid: derivative, symmetry, tanh and logit", "derive.topics.sigmoid"),
         Topic("softmax", "Softmax: Jacobian, shift invariance and the cross-entropy gradient", "derive.topics.softmax"),
+        Topic("dropout", "Dropout: inverted scaling keeps the expectation", "derive.topics.dropout"),
     ]
 }
 
