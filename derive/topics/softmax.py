@@ -153,7 +153,7 @@ def build() -> Derivation:
     yv = sp.MatrixSymbol("y", K, 1)
     (
         d.chain("Jacobian, matrix form", y[i] * (DELTA - y[j]))
-        .step(DiagMatrix(yv) - yv * yv.T, r"entry $(i, j)$ of $\operatorname{diag}(y) - y y^T$",
+        .step(sp.MatAdd(DiagMatrix(yv), sp.MatMul(-1, yv, yv.T)), r"entry $(i, j)$ of $\operatorname{diag}(y) - y y^T$",
               prover=prove_matrix_form)
         .result("softmax.jacobian_matrix", "Jacobian of softmax, matrix form", {"y": "the softmax output vector"})
     )
