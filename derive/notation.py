@@ -65,3 +65,19 @@ def shown(*factors) -> sp.Basic:
     Proofs see through it: ``doit()`` removes the :class:`sympy.UnevaluatedExpr` wrappers.
     """
     return sp.Mul(*[sp.UnevaluatedExpr(f) for f in factors])
+
+
+class frac(sp.Function):
+    r"""A fraction kept as written, :math:`\frac{a}{b}`, for display (``doit()`` gives ``a / b``)."""
+
+    nargs = 2
+
+    def doit(self, **hints):
+        num, den = (a.doit(**hints) if hints.get("deep", True) else a for a in self.args)
+        return num / den
+
+    def _latex(self, printer):
+        return r"\frac{%s}{%s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _derive_text(self, printer):
+        return "(%s)/(%s)" % (printer._print(self.args[0]), printer._print(self.args[1]))

@@ -129,4 +129,7 @@ def rule_latex(rule: str) -> str:
     r"""A rule as LaTeX for use inside ``\text{...}`` (math stays between ``$``)."""
     parts = re.split(r"(\$[^$]*\$)", rule)
     escape = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\~{}", "^": r"\^{}"}
-    return "".join(p if p.startswith("$") else "".join(escape.get(ch, ch) for ch in p) for p in parts)
+    # Inline math inside \text{} of a display would be set in display style (big sums): \textstyle.
+    return "".join(
+        "$\\textstyle " + p[1:] if p.startswith("$") else "".join(escape.get(ch, ch) for ch in p) for p in parts
+    )

@@ -23,6 +23,7 @@ from derive.notation import (
     SOFTMAX_DEFINITION,
     K,
     c,
+    frac,
     i,
     j,
     k,
@@ -160,7 +161,7 @@ def build() -> Derivation:
     zc = _e(z[k] + c)
     (
         d.chain("Shift invariance", _e(z[i] + c) / sp.Sum(zc, (k, 1, K)))
-        .step(shown(_e(z[i]), _e(c)) / sp.Sum(shown(_e(z[k]), _e(c)), (k, 1, K)), "$e^{a + b} = e^{a} e^{b}$")
+        .step(frac(shown(_e(z[i]), _e(c)), sp.Sum(shown(_e(z[k]), _e(c)), (k, 1, K))), "$e^{a + b} = e^{a} e^{b}$")
         .step(sp.Mul(_e(z[i]) / softmax_sum(), sp.Mul(_e(c), sp.Pow(_e(c), -1, evaluate=False), evaluate=False),
                      evaluate=False), "factor $e^{c}$ out of the sum")
         .step(y[i], "definition of softmax")
