@@ -1,0 +1,322 @@
+"""``derive fscore``: precision, recall, F-beta and support from files of labels or scores.
+
+Inputs are CSV or NPY files: either two files (true labels, predicted labels) or one file with
+two columns (true, predicted). With ``--threshold T`` (or ``--tune``) the second file holds scores
+and ``score >= T`` predicts the positive class. NumPy, rich and numeric are imported inside the
+command so ``derive --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+_HEADER_NAMES = {"y_true", "y_pred", "true", "pred", "predicted", "prediction", "gold", "label",
+                 "labels", "target", "targets", "score", "scores", "y", "t"}
+
+
+class InputError(ValueError):
+    """Bad command-line input (reported as a clean message, exit code 1)."""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _column(values: list[str], name: str):
+    """A column of strings as an int, float or string array (ints preferred)."""
+    import numpy as np
+
+    if not values:
+        raise InputError(f"{name}: no values")
+    try:
+        return np.array([int(v) for v in values], dtype=np.int64)
+    except ValueError:
+        pass
+    try:
+        return np.array([float(v) for v in values], dtype=np.float64)
+    except ValueError:
+        return np.array(values)
+
+
+def _read_table(path: Path, header: Optional[bool]) -> list:
+    """The columns of a CSV/NPY file, each a 1-D array."""
+    import numpy as np
+
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.suffix.lower() == ".npy":
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise InputError(f"{path}: not a plain NPY array ({exc})") from None
+        if arr.ndim == 1:
+            return [arr]
+        if arr.ndim == 2:
+            return [arr[:, j] for j in range(arr.shape[1])]
+        raise InputError(f"{path}: expected a 1-D or 2-D array, got shape {arr.shape}")
+
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        delimiter = "\t" if "\t" in sample and "," not in sample else ","
+        rows = [[c.strip() for c in row] for row in csv.reader(fh, delimiter=delimiter)
+                if row and any(c.strip() for c in row)]
+    if not rows:
+        raise InputError(f"{path}: empty file")
+    width = len(rows[0])
+    for i, row in enumerate(rows, 1):
+        if len(row) != width:
+            raise InputError(f"{path}: line {i} has {len(row)} fields, expected {width}")
+    if header is None:  # auto: a known column name, or a text row above numbers
+        first = rows[0]
+        header = any(c.lower() in _HEADER_NAMES for c in first) or (
+            len(rows) > 1 and any(not _is_number(c) for c in first)
+            and all(_is_number(c) for c in rows[1])
+        )
+    if header:
+        rows = rows[1:]
+    return [_column([row[j] for row in rows], f"{path} column {j + 1}") for j in range(width)]
+
+
+def _load_pair(first: Path, second: Optional[Path], header: Optional[bool]):
+    a = _read_table(first, header)
+    if second is None:
+        if len(a) != 2:
+            raise InputError(
+                f"{first}: a single input file needs exactly two columns (true, predicted); "
+                f"it has {len(a)}"
+            )
+        return a[0], a[1]
+    b = _read_table(second, header)
+    for path, cols in ((first, a), (second, b)):
+        if len(cols) != 1:
+            raise InputError(f"{path}: expected one column, found {len(cols)}")
+    return a[0], b[0]
+
+
+def _as_label(text: Optional[str], like):
+    """Convert a label given on the command line to the labels' type in the data."""
+    if text is None:
+        return None
+    kind = like.dtype.kind
+    try:
+        if kind in "iu":
+            return int(text)
+        if kind == "f":
+            return float(text)
+    except ValueError:
+        raise InputError(f"label {text!r} is not a number, but the labels in the data are") from None
+    return text
+
+
+def _threshold_predictions(y_true, scores, threshold, tune, pos_text, beta):
+    """Turn scores into predicted labels of y_true's two classes (score >= threshold)."""
+    import numpy as np
+
+    from numeric.metrics import best_threshold
+    from numeric.metrics._curves import check_binary_scores
+
+    pos_label = _as_label(pos_text, y_true)
+    classes = np.unique(y_true).tolist()
+    if pos_label is None:
+        if set(classes) <= {0, 1}:
+            pos_label, neg_label = 1, 0
+        elif set(classes) <= {-1, 1}:
+            pos_label, neg_label = 1, -1
+        else:
+            raise InputError(
+                f"true labels are {classes!r}: pass --pos-label to say which one is positive"
+            )
+    else:
+        others = [c for c in classes if c != pos_label]
+        if len(others) != 1 or len(classes) > 2:
+            raise InputError(
+                f"with scores, y_true must have exactly two labels, one of them --pos-label "
+                f"{pos_label!r}; found {classes!r}"
+            )
+        neg_label = others[0]
+    if scores.dtype.kind not in "iuf":
+        raise InputError("with --threshold/--tune the second input must hold numeric scores")
+    _, s, _ = check_binary_scores(y_true, scores, pos_label=pos_label)
+    if tune:
+        threshold, _ = best_threshold(y_true, s, beta=beta, pos_label=pos_label)
+    y_pred = np.where(s >= threshold, pos_label, neg_label).astype(y_true.dtype)
+    return y_pred, float(threshold)
+
+
+def _nan_to_none(x):
+    import math
+
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def _scores(y_true, y_pred, *, beta, labels, negative_label, zero_division):
+    """All numbers of the report, as a JSON-ready dict (one counting pass, several views)."""
+    from numeric.metrics._accuracy import accuracy_score
+    from numeric.metrics._averages import fbeta_of_averages
+    from numeric.metrics._prf import prfs_from_targets
+    from numeric.metrics._targets import check_labels_cover, count_targets, resolve_labels
+
+    if labels is not None:
+        check_labels_cover(y_true, y_pred, labels)
+    targets = count_targets(y_true, y_pred)
+    reported = resolve_labels(targets, labels, negative_label)
+    kw = dict(beta=beta, labels=reported, zero_division=zero_division)
+    p, r, f, s = prfs_from_targets(targets, average=None, **kw)
+    rows = {str(lab): {"precision": _nan_to_none(float(pi)), "recall": _nan_to_none(float(ri)),
+                       "fscore": _nan_to_none(float(fi)), "support": int(si)}
+            for lab, pi, ri, fi, si in zip(reported.tolist(), p, r, f, s)}
+    total = int(sum(int(x) for x in s))
+    averages = {}
+    for average in ("micro", "macro", "weighted"):
+        ap, ar, af, _ = prfs_from_targets(targets, average=average, **kw)
+        averages[average] = {"precision": _nan_to_none(ap), "recall": _nan_to_none(ar),
+                             "fscore": _nan_to_none(af), "support": total}
+    return {
+        "beta": beta,
+        "labels": [str(x) for x in reported.tolist()],
+        "negative_label": None if negative_label is None else str(negative_label),
+        "per_class": rows,
+        **averages,
+        "accuracy": accuracy_score(y_true, y_pred),
+        "macro_f_of_averages": _nan_to_none(fbeta_of_averages(
+            y_true, y_pred, beta=beta, labels=reported, zero_division=zero_division)),
+        "n_samples": int(targets.n_samples),
+    }
+
+
+def _fmt(x, digits: int) -> str:
+    return "nan" if x is None else f"{x:.{digits}f}"
+
+
+def _markdown(result: dict, digits: int, fname: str) -> str:
+    lines = [f"| label | precision | recall | {fname} | support |", "|---|---:|---:|---:|---:|"]
+    rows = list(result["per_class"].items()) + [
+        (f"**{k} avg**", result[k]) for k in ("micro", "macro", "weighted")]
+    for name, row in rows:
+        lines.append(f"| {name} | {_fmt(row['precision'], digits)} | {_fmt(row['recall'], digits)}"
+                     f" | {_fmt(row['fscore'], digits)} | {row['support']} |")
+    lines.append("")
+    lines.append(_summary(result, digits, fname))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(result: dict, digits: int, fname: str) -> str:
+    parts = [f"accuracy {_fmt(result['accuracy'], digits)}",
+             f"{fname} of macro P and R (Opitz & Burst) {_fmt(result['macro_f_of_averages'], digits)}",
+             f"n = {result['n_samples']}"]
+    if result["negative_label"] is not None:
+        parts.append(f"negative class {result['negative_label']!r} left out of the averages")
+    if result.get("threshold") is not None:
+        parts.append(f"threshold {result['threshold']:.6g}")
+    return "; ".join(parts)
+
+
+def _print_table(result: dict, digits: int, fname: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Precision, recall and {fname} per class")
+    table.add_column("label")
+    for col in ("precision", "recall", fname, "support"):
+        table.add_column(col, justify="right")
+    for name, row in result["per_class"].items():
+        table.add_row(name, _fmt(row["precision"], digits), _fmt(row["recall"], digits),
+                      _fmt(row["fscore"], digits), str(row["support"]))
+    table.add_section()
+    for key in ("micro", "macro", "weighted"):
+        row = result[key]
+        table.add_row(f"{key} avg", _fmt(row["precision"], digits), _fmt(row["recall"], digits),
+                      _fmt(row["fscore"], digits), str(row["support"]), style="bold")
+    console = Console()
+    console.print(table)
+    console.print(_summary(result, digits, fname))
+
+
+def fscore(
+    y_true_file: Path = typer.Argument(
+        ..., metavar="Y_TRUE",
+        help="CSV or NPY file of true labels; or, alone, a file with two columns (true, predicted)."),
+    y_pred_file: Optional[Path] = typer.Argument(
+        None, metavar="[Y_PRED]",
+        help="CSV or NPY file of predicted labels (or of scores with --threshold/--tune)."),
+    threshold: Optional[float] = typer.Option(
+        None, "--threshold", help="Y_PRED holds scores; predict the positive class where score >= THRESHOLD."),
+    tune: bool = typer.Option(
+        False, "--tune", help="Y_PRED holds scores; use the threshold with the best F-beta on this data."),
+    pos_label: Optional[str] = typer.Option(
+        None, "--pos-label", help="Positive class for scores (default 1 when labels are 0/1 or -1/1)."),
+    beta: float = typer.Option(
+        1.0, "--beta", min=0.0, help="F-beta weight: recall counts BETA times as much as precision."),
+    negative_label: Optional[str] = typer.Option(
+        None, "--negative-label", help="The negative class, left out of the per-class rows and the averages."),
+    labels: Optional[str] = typer.Option(
+        None, "--labels", help="Comma-separated labels to report; data with any other label is an error."),
+    zero_division: str = typer.Option(
+        "0", "--zero-division", help="Value of 0/0 precision, recall or F: 0, 1 or nan."),
+    header: Optional[bool] = typer.Option(
+        None, "--header/--no-header", help="Whether CSV files start with a header row (default: detect)."),
+    digits: int = typer.Option(4, "--digits", min=0, max=12, help="Decimal places in the table."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the results as a Markdown table."),
+) -> None:
+    """Per-class precision, recall, F-beta and support, with micro, macro and weighted averages."""
+    import json
+    import math
+    import warnings
+
+    if as_json and markdown:
+        typer.echo("Error: choose one of --json and --markdown", err=True)
+        raise typer.Exit(2)
+    try:
+        zd = {"0": 0.0, "0.0": 0.0, "1": 1.0, "1.0": 1.0, "nan": math.nan}[zero_division.lower()]
+    except KeyError:
+        typer.echo(f"Error: --zero-division must be 0, 1 or nan, got {zero_division!r}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        import numpy as np
+
+        y_true, y_pred = _load_pair(y_true_file, y_pred_file, header)
+        used_threshold = None
+        if threshold is not None or tune:
+            if threshold is not None and tune:
+                raise InputError("choose one of --threshold and --tune")
+            y_pred, used_threshold = _threshold_predictions(y_true, y_pred, threshold, tune,
+                                                            pos_label, beta)
+        elif pos_label is not None:
+            raise InputError("--pos-label only applies to scores (with --threshold or --tune)")
+        if y_true.dtype.kind in "US" and y_pred.dtype.kind in "iuf":
+            y_pred = y_pred.astype(str)  # e.g. labels "1","2" read as text in one file only
+        label_list = None
+        if labels is not None:
+            label_list = np.array([_as_label(x.strip(), y_true) for x in labels.split(",")
+                                   if x.strip()])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = _scores(y_true, y_pred, beta=beta, labels=label_list,
+                             negative_label=_as_label(negative_label, y_true), zero_division=zd)
+        result["threshold"] = used_threshold
+    except (ValueError, OSError) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+    fname = "F1" if beta == 1 else f"F{beta:g}"
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+    elif markdown:
+        typer.echo(_markdown(result, digits, fname), nl=False)
+    else:
+        _print_table(result, digits, fname)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fscore")(fscore)
