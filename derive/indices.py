@@ -38,7 +38,7 @@ def _contract_one(s: sp.Sum) -> sp.Basic:
     for factor in sp.Mul.make_args(body):
         if isinstance(factor, sp.KroneckerDelta):
             partner = _delta_partner(factor, k)
-            if partner is not None and not partner.has(k):
+            if partner is not None and k not in partner.free_symbols:
                 rest = body / factor
                 return rest.xreplace({k: partner})
     return s
@@ -59,7 +59,7 @@ def _pull_one(s: sp.Sum) -> sp.Basic:
         return sp.Add(*[_pull_one(sp.Sum(t, s.limits[0])) for t in terms])
     inside, outside = [], []
     for factor in sp.Mul.make_args(body):
-        (inside if factor.has(k) else outside).append(factor)
+        (inside if k in factor.free_symbols else outside).append(factor)  # bound k of an inner sum is another k
     if not inside:
         lo, hi = s.limits[0][1:]
         return sp.Mul(*outside) * (hi - lo + 1)
@@ -110,3 +110,20 @@ def sums_to_symbols(*exprs: sp.Basic) -> tuple[sp.Basic, ...]:
         for n, s in enumerate(sorted(sums, key=sp.default_sort_key))
     }
     return tuple(e.xreplace(table) for e in exprs)
+
+
+def in_range_conditions_true(expr: sp.Basic, indices, size) -> sp.Basic:
+    """Resolve SymPy's ``Piecewise((f, K >= i), ...)`` for indices known to lie in 1..K.
+
+    ``Sum(delta_{ij} t_j, (j, 1, K)).doit()`` gives ``Piecewise((t_i, K >= i), (0, True))``;
+    with ``i`` in ``1..K`` (an assumption of every derivation with indices) it is ``t_i``.
+    """
+    if size is None or not expr.has(sp.Piecewise):
+        return expr
+    facts = {}
+    for idx in indices:
+        facts[sp.Ge(size, idx)] = sp.true
+        facts[sp.Le(idx, size)] = sp.true
+        facts[sp.Ge(idx, 1)] = sp.true
+        facts[sp.Le(1, idx)] = sp.true
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.xreplace(facts))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.context import ProofContext
-from derive.indices import contract_deltas, index_cases, pull_constants, sums_to_symbols
+from derive.indices import contract_deltas, in_range_conditions_true, index_cases, pull_constants, sums_to_symbols
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class EvaluationError(ValueError):
 
 
 def _normalise(expr: sp.Basic, ctx: ProofContext) -> sp.Basic:
-    expr = ctx.expand_definitions(expr)
-    expr = expr.doit(deep=True)
+    expr = contract_deltas(ctx.expand_definitions(expr))
+    expr = in_range_conditions_true(expr.doit(deep=True), ctx.indices, ctx.size)
     expr = pull_constants(contract_deltas(expr))
     return ctx.apply_identities(expr)
 
