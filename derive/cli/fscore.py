@@ -243,8 +243,8 @@ def _print_table(result: dict, digits: int, fname: str) -> None:
 
 
 def fscore(
-    y_true_file: Path = typer.Argument(
-        ..., metavar="Y_TRUE",
+    y_true_file: Optional[Path] = typer.Argument(
+        None, metavar="[Y_TRUE]",
         help="CSV or NPY file of true labels; or, alone, a file with two columns (true, predicted)."),
     y_pred_file: Optional[Path] = typer.Argument(
         None, metavar="[Y_PRED]",
@@ -268,11 +268,28 @@ def fscore(
     digits: int = typer.Option(4, "--digits", min=0, max=12, help="Decimal places in the table."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print the results as a Markdown table."),
+    latex: bool = typer.Option(False, "--latex", help="Without files: the F-score derivation as LaTeX."),
+    text: bool = typer.Option(False, "--text", help="Without files: the F-score derivation as plain text."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Without files: write the derivation to FILE."),
+    no_steps: bool = typer.Option(False, "--no-steps", help="Without files: only assumptions and results."),
+    standalone: bool = typer.Option(False, "--standalone", help="Without files, with --latex: a complete document."),
 ) -> None:
-    """Per-class precision, recall, F-beta and support, with micro, macro and weighted averages."""
+    """Per-class precision, recall, F-beta and support, with micro, macro and weighted averages.
+
+    Without files, shows the F-score derivation (the 'fscore' topic) instead.
+    """
     import json
     import math
     import warnings
+
+    if y_true_file is None:
+        _show_topic(latex=latex, markdown=markdown, text=text, as_json=as_json, output=output,
+                    no_steps=no_steps, standalone=standalone)
+        return
+    if latex or text or output is not None or no_steps or standalone:
+        typer.echo("Error: --latex/--text/--output/--no-steps/--standalone are for the "
+                   "derivation (no files); with files use --json or --markdown", err=True)
+        raise typer.Exit(2)
 
     if as_json and markdown:
         typer.echo("Error: choose one of --json and --markdown", err=True)
@@ -318,5 +335,30 @@ def fscore(
         _print_table(result, digits, fname)
 
 
+#: The command of the 'fscore' topic (the derivation) that this command takes over, if any.
+_TOPIC_COMMAND = None
+
+
+def _show_topic(**given) -> None:
+    """Render the F-score derivation through the topic's own command."""
+    import inspect
+
+    if _TOPIC_COMMAND is None:
+        typer.echo("Error: missing Y_TRUE (a CSV or NPY file of labels); see --help", err=True)
+        raise typer.Exit(2)
+    kwargs = {}
+    for name, param in inspect.signature(_TOPIC_COMMAND).parameters.items():
+        default = getattr(param.default, "default", param.default)
+        kwargs[name] = given.get(name, default)
+    _TOPIC_COMMAND(**kwargs)
+
+
 def register(app: typer.Typer) -> None:
+    """Add ``fscore``; a topic command of the same name (the derivation) is served by it."""
+    global _TOPIC_COMMAND
+    same = [c for c in app.registered_commands if c.name == "fscore"]
+    if same:
+        _TOPIC_COMMAND = same[-1].callback
+        for c in same:
+            app.registered_commands.remove(c)
     app.command("fscore")(fscore)
