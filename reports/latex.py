@@ -7,6 +7,7 @@ each step in a small tag beside the rule; results are boxed.
 from __future__ import annotations
 
 from derive.printing import rule_latex, to_latex
+from reports._cells import MATH, cell_kind
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage{amsmath,amssymb}
@@ -31,36 +32,46 @@ def _step_line(step, first: bool) -> str:
     return rf"{lhs} &= {to_latex(step.expr)} && \text{{{rule_latex(step.rule)}}}\ [\text{{{status}}}]"
 
 
-def _chain(title: str, steps) -> str:
+def _chain(title: str, steps, star: str = "*") -> str:
     lines = [_step_line(s, n == 0) for n, s in enumerate(steps)]
     body = " \\\\\n".join(lines)
-    return f"\\subsection*{{{latex_escape(title)}}}\n\\begin{{align*}}\n{body}\n\\end{{align*}}\n"
+    return f"\\subsection{star}{{{latex_escape(title)}}}\n\\begin{{align*}}\n{body}\n\\end{{align*}}\n"
 
 
-def _table(table) -> str:
+def _cell(cell: str) -> str:
+    """A table cell in text mode: a formula goes between ``$``, prose keeps its ``$...$`` math."""
+    return f"${cell}$" if cell_kind(cell) == MATH else latex_escape(cell)
+
+
+def _table(table, star: str = "*") -> str:
     cols = "l" * len(table.header)
     head = " & ".join(rf"\textbf{{{latex_escape(h)}}}" for h in table.header)
-    rows = " \\\\\n".join(" & ".join(row) for row in table.rows)
+    rows = " \\\\\n".join(" & ".join(_cell(c) for c in row) for row in table.rows)
     return (
-        f"\\subsection*{{{latex_escape(table.title)}}}\n\\begin{{center}}\n\\begin{{tabular}}{{{cols}}}\n"
+        f"\\subsection{star}{{{latex_escape(table.title)}}}\n\\begin{{center}}\n\\begin{{tabular}}{{{cols}}}\n"
         f"{head} \\\\ \\hline\n{rows}\n\\end{{tabular}}\n\\end{{center}}\n"
     )
 
 
-def render_body(derivation, *, steps: bool = True, level: str = "section") -> str:
-    """The derivation as LaTeX, headed by ``\\section*`` (or ``level``)."""
-    out = [f"\\{level}*{{{latex_escape(derivation.title)}}}\n"]
+def render_body(derivation, *, steps: bool = True, level: str = "section", numbered: bool = False) -> str:
+    """The derivation as LaTeX, headed by ``\\section*`` (or ``level``).
+
+    With ``numbered`` the heading and the chains' subsections are numbered (and so enter a
+    table of contents), as in the book of :mod:`reports.book`.
+    """
+    star = "" if numbered else "*"
+    out = [f"\\{level}{star}{{{latex_escape(derivation.title)}}}\n"]
     if derivation.assumptions:
         items = "\n".join(rf"  \item ${a.latex}$" for a in derivation.assumptions)
         out.append(f"\\paragraph{{Assumptions.}}\n\\begin{{itemize}}\n{items}\n\\end{{itemize}}\n")
     if steps:
-        out.extend(_chain(title, chain) for title, chain in derivation.chains())
+        out.extend(_chain(title, chain, star) for title, chain in derivation.chains())
         out.append(
             r"\noindent\textit{Every step is proved equal to the line before it: "
             r"sym.\ = SymPy shows the difference is 0; num.\ = equal at random points in "
             r"50-digit arithmetic.}" "\n"
         )
-    out.extend(_table(t) for t in derivation.tables)
+    out.extend(_table(t, star) for t in derivation.tables)
     for note in derivation.notes:
         out.append(f"\\paragraph{{{latex_escape(note.title)}}}\n{latex_escape(note.text)}\n")
     if derivation.results:

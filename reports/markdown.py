@@ -4,12 +4,20 @@ in KaTeX (no macros beyond what both provide, no ``align`` environments: ``align
 from __future__ import annotations
 
 from derive.printing import to_latex
+from reports._cells import MATH, cell_kind
 
 METHODS = {"symbolic+numeric": "symbolic + numeric", "symbolic": "symbolic", "numeric": "numeric"}
 
 
 def _md_escape(text: str) -> str:
     return text.replace("|", r"\|")
+
+
+def _cell(cell: str) -> str:
+    """A table cell: a formula between ``$``, prose (with its ``$...$`` math) and words as they are."""
+    if not cell:
+        return ""
+    return f"${_md_escape(cell)}$" if cell_kind(cell) == MATH else _md_escape(cell)
 
 
 def _chain(title: str, steps) -> str:
@@ -37,7 +45,7 @@ def render_markdown(derivation, *, steps: bool = True) -> str:
         out.append(f"### {t.title}\n")
         out.append("| " + " | ".join(t.header) + " |")
         out.append("|" + "---|" * len(t.header))
-        out.extend("| " + " | ".join(f"${_md_escape(c)}$" if c else "" for c in row) + " |" for row in t.rows)
+        out.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in t.rows)
         out.append("")
     for note in derivation.notes:
         out.append(f"**{note.title}.** {note.text}\n")

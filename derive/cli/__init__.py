@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 COMMAND_MODULES = [
     "derive.cli.topics",
     "derive.cli.prove",
+    "derive.cli.report",
     "derive.cli.fscore",
 ]
 
