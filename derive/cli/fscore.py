@@ -8,6 +8,8 @@ command so ``derive --help`` stays fast.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 from pathlib import Path
 from typing import Optional
 
@@ -335,30 +337,38 @@ def fscore(
         _print_table(result, digits, fname)
 
 
-#: The command of the 'fscore' topic (the derivation) that this command takes over, if any.
-_TOPIC_COMMAND = None
+#: The command of the 'fscore' topic (the derivation) that this command serves, per app call.
+_TOPIC_COMMAND = contextvars.ContextVar("fscore_topic_command", default=None)
 
 
 def _show_topic(**given) -> None:
     """Render the F-score derivation through the topic's own command."""
     import inspect
 
-    if _TOPIC_COMMAND is None:
+    topic_command = _TOPIC_COMMAND.get()
+    if topic_command is None:
         typer.echo("Error: missing Y_TRUE (a CSV or NPY file of labels); see --help", err=True)
         raise typer.Exit(2)
     kwargs = {}
-    for name, param in inspect.signature(_TOPIC_COMMAND).parameters.items():
+    for name, param in inspect.signature(topic_command).parameters.items():
         default = getattr(param.default, "default", param.default)
         kwargs[name] = given.get(name, default)
-    _TOPIC_COMMAND(**kwargs)
+    topic_command(**kwargs)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``fscore``; a topic command of the same name (the derivation) is served by it."""
-    global _TOPIC_COMMAND
     same = [c for c in app.registered_commands if c.name == "fscore"]
-    if same:
-        _TOPIC_COMMAND = same[-1].callback
-        for c in same:
-            app.registered_commands.remove(c)
-    app.command("fscore")(fscore)
+    topic_command = same[-1].callback if same else None
+    for c in same:
+        app.registered_commands.remove(c)
+
+    @functools.wraps(fscore)
+    def command(*args, **kwargs):
+        token = _TOPIC_COMMAND.set(topic_command)
+        try:
+            return fscore(*args, **kwargs)
+        finally:
+            _TOPIC_COMMAND.reset(token)
+
+    app.command("fscore")(command)
