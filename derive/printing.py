@@ -104,6 +104,7 @@ _MACROS = {
     r"\cdot": "·", r"\infty": "∞", r"\to": "→", r"\log": "log", r"\exp": "exp", r"\tanh": "tanh",
     r"\operatorname{diag}": "diag", r"\operatorname{softmax}": "softmax", r"\mathbb{R}": "ℝ", r"\in": "∈",
     r"\top": "T", r"\quad": " ", r"\,": " ", r"\ ": " ", r"\dots": "...", r"\prod": "∏", r"\theta": "θ",
+    r"\mid": "|",
 }
 _MACRO_RE = re.compile("|".join(re.escape(m) + r"(?![A-Za-z])" for m in sorted(_MACROS, key=len, reverse=True)))
 
@@ -112,7 +113,8 @@ def latex_to_text(latex: str) -> str:
     r"""Best-effort plain text of a short LaTeX snippet (``\partial \Sigma_C`` -> ``∂Σ_C``)."""
     text = _MACRO_RE.sub(lambda m: _MACROS[m.group(0)], latex)
     text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", text)
-    text = re.sub(r"\\(?:text|mathrm|mathbf|boldsymbol|operatorname)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\(?:text|mathrm|mathbf|boldsymbol|operatorname|mathcal)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\(bar|hat)\{([^{}]*)\}", lambda m: m.group(2) + {"bar": "\u0304", "hat": "\u0302"}[m.group(1)], text)
     text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
     text = re.sub(r"\^\{([^{}]*)\}", r"^(\1)", text)
     text = text.replace(r"\left", "").replace(r"\right", "")

@@ -30,6 +30,8 @@ TOPICS: dict[str, Topic] = {
         Topic("sigmoid", "The logistic sigmoid: derivative, symmetry, tanh and logit", "derive.topics.sigmoid"),
         Topic("softmax", "Softmax: Jacobian, shift invariance and the cross-entropy gradient", "derive.topics.softmax"),
         Topic("dropout", "Dropout: inverted scaling keeps the expectation", "derive.topics.dropout"),
+        Topic("glm", "Generalized linear models: NLL, gradients, the GLM table, the Poisson activation",
+              "derive.topics.glm", cli="derive.cli.topic_glm:glm_command"),
         Topic("fscore", "F-scores: F1, F-beta, means, micro and macro averaging", "derive.topics.fscore"),
     ]
 }
