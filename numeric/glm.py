@@ -1,0 +1,81 @@
+"""Generalized linear models trained by minibatch SGD: networks without hidden layers.
+
+| model | output $y = a(\\bar y)$, $\\bar y = XW + b$ | NLL per example |
+| --- | --- | --- |
+| ``LinearRegression`` | identity | $\\frac12(\\bar y - t)^2$ (Normal) |
+| ``LogisticRegression`` | $\\sigma(\\bar y)$ (softmax for $K > 2$) | Bernoulli (categorical) |
+| ``SoftmaxRegression`` | $\\operatorname{softmax}(\\bar y)$, $K$ logits also for $K = 2$ | categorical |
+| ``PoissonRegression`` | $e^{\\bar y}$ | $e^{\\bar y} - t\\bar y$ (Poisson) |
+
+In every case the gradient of the NLL w.r.t. $\\bar y$ is $y - t$ (from the generated kernels).
+"""
+
+from __future__ import annotations
+
+from numeric.mlp import _ClassifierMixin, _RegressorMixin, _SGDNetwork
+
+
+class _GLM(_SGDNetwork):
+    hidden_layer_sizes = ()
+    activation = "identity"
+    dropout = 0.0
+
+    def __init__(self, *, alpha=0.0, batch_size="auto", learning_rate_init=0.01, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10):
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+
+    @property
+    def coef_(self):
+        """The weights ``(D, K)`` (``coefs_[0]``)."""
+        self._require_fitted()
+        return self.coefs_[0]
+
+    @property
+    def intercept_(self):
+        """The bias ``(K,)`` (``intercepts_[0]``)."""
+        self._require_fitted()
+        return self.intercepts_[0]
+
+
+_GLM_DOC = """
+    Trained by minibatch SGD (constant step ``learning_rate_init``, no momentum) with weights
+    initialised uniformly in $[-1/\\sqrt{D}, 1/\\sqrt{D}]$ and zero bias. Parameters: ``alpha`` (L2),
+    ``batch_size``, ``learning_rate_init``, ``max_iter`` (epochs), ``shuffle``, ``random_state``,
+    ``tol``, ``n_iter_no_change``, ``early_stopping``, ``validation_fraction``, ``verbose``.
+"""
+
+
+class LinearRegression(_RegressorMixin, _GLM):
+    __doc__ = "Linear regression: identity output, Gaussian NLL (half the squared error).\n" + _GLM_DOC
+
+
+class PoissonRegression(_RegressorMixin, _GLM):
+    __doc__ = "Poisson regression: exp output (log link), Poisson NLL $e^{\\bar y} - t\\bar y$.\n" + _GLM_DOC
+
+    def _is_poisson(self) -> bool:
+        return True
+
+    def _more_sklearn_tags(self, tags) -> None:
+        tags.target_tags.positive_only = True
+        tags.target_tags.multi_output = False
+
+
+class LogisticRegression(_ClassifierMixin, _GLM):
+    __doc__ = ("Logistic regression: one sigmoid logit with Bernoulli NLL for two classes; "
+               "multinomial (softmax) for more.\n" + _GLM_DOC)
+
+
+class SoftmaxRegression(_ClassifierMixin, _GLM):
+    __doc__ = "Multinomial logistic (softmax) regression with categorical NLL, K logits for K classes.\n" + _GLM_DOC
+    _binary_output = "softmax"

@@ -1,0 +1,152 @@
+"""Benchmark: MLP training on digits against a hand-written NumPy loop, scikit-learn and PyTorch.
+
+Setting (issue 5): digits with pixels / 16, 50/50 split (random_state 42), one hidden layer of
+100 ReLUs, softmax output, minibatch SGD with learning rate 0.1, 10 epochs, no momentum, no L2.
+Each trainer runs ``REPEATS`` times; the median time is reported (one run of this script).
+
+The hand-written loop computes the same math as ``numeric.MLPClassifier``: per minibatch the
+forward pass, the softmax-NLL gradient, backprop through both layers (including the input
+gradient of the first dense layer, as ``dense_backward`` returns it) and plain SGD updates; after
+each epoch the mean training loss on the whole training set (for the loss curve and divergence
+check). Run: ``python tests/bench/bench_train.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+
+EPOCHS, LR, HIDDEN, REPEATS = 10, 0.1, 100, 5
+
+
+def data():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16.0, y, test_size=0.5, random_state=42)
+
+
+def numpy_loop(X, y, batch, seed):
+    """Hand-written minibatch SGD for a 1-hidden-layer ReLU MLP with softmax/cross-entropy."""
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    k = int(y.max()) + 1
+    W1 = rng.uniform(-1 / np.sqrt(d), 1 / np.sqrt(d), (d, HIDDEN))
+    b1 = np.zeros(HIDDEN)
+    W2 = rng.uniform(-1 / np.sqrt(HIDDEN), 1 / np.sqrt(HIDDEN), (HIDDEN, k))
+    b2 = np.zeros(k)
+    losses = []
+    for _ in range(EPOCHS):
+        perm = rng.permutation(n)
+        Xs, ys = X[perm], y[perm]
+        for s in range(0, n, batch):
+            xb, tb = Xs[s:s + batch], ys[s:s + batch]
+            nb = xb.shape[0]
+            zh = xb @ W1
+            zh += b1
+            h = np.maximum(zh, 0.0)
+            z = h @ W2
+            z += b2
+            z -= z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(nb), tb] -= 1.0
+            p *= 1.0 / nb
+            gW2, gb2, gh = h.T @ p, p.sum(axis=0), p @ W2.T
+            gh *= zh > 0
+            gW1, gb1, _gx = xb.T @ gh, gh.sum(axis=0), gh @ W1.T
+            gW2 *= LR
+            W2 -= gW2
+            gb2 *= LR
+            b2 -= gb2
+            gW1 *= LR
+            W1 -= gW1
+            gb1 *= LR
+            b1 -= gb1
+        z = np.maximum(X @ W1 + b1, 0.0) @ W2 + b2
+        m = z.max(axis=1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
+        losses.append(float(np.mean(lse - z[np.arange(n), y])))
+    return (W1, b1, W2, b2), losses
+
+
+def numpy_predict(params, X):
+    W1, b1, W2, b2 = params
+    return np.argmax(np.maximum(X @ W1 + b1, 0.0) @ W2 + b2, axis=1)
+
+
+def timed(fn):
+    times, out = [], None
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def main() -> None:
+    import numeric
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    Xtr, Xte, ytr, yte = data()
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+    warnings.simplefilter("ignore")  # ConvergenceWarning at 10 epochs, by design
+    rows = []
+    for batch in (10, 100, 1000):
+        kw = dict(hidden_layer_sizes=(HIDDEN,), activation="relu", batch_size=batch, learning_rate_init=LR,
+                  max_iter=EPOCHS, alpha=0.0, random_state=0, tol=0.0)
+        t_ours, ours = timed(lambda: numeric.MLPClassifier(**kw).fit(Xtr, ytr))
+        t_np, (params, _) = timed(lambda: numpy_loop(Xtr, ytr, batch, 0))
+        t_sk, sk = timed(lambda: SkMLP(solver="sgd", momentum=0.0, nesterovs_momentum=False,
+                                        learning_rate="constant", **kw).fit(Xtr, ytr))
+        acc_np = float(np.mean(numpy_predict(params, Xte) == yte))
+        row = dict(batch=batch, ours=t_ours, numpy=t_np, sklearn=t_sk, acc=ours.score(Xte, yte),
+                   acc_np=acc_np, acc_sk=sk.score(Xte, yte), torch=None)
+        if have_torch:
+            row["torch"] = torch_time(Xtr, ytr, batch)
+        rows.append(row)
+
+    print("| batch | numeric (s) | NumPy loop (s) | ratio (goal <= 1.1) | scikit-learn (s) | ratio (goal <= 0.3) "
+          "| PyTorch (s) | accuracy numeric / NumPy / sklearn |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for r in rows:
+        torch_cell = "not installed" if r["torch"] is None else f"{r['torch']:.3f}"
+        print(f"| {r['batch']} | {r['ours']:.3f} | {r['numpy']:.3f} | {r['ours'] / r['numpy']:.2f} | "
+              f"{r['sklearn']:.3f} | {r['ours'] / r['sklearn']:.2f} | {torch_cell} | "
+              f"{r['acc']:.3f} / {r['acc_np']:.3f} / {r['acc_sk']:.3f} |")
+    print(f"(median of {REPEATS} runs, {EPOCHS} epochs, {len(ytr)} training / {len(yte)} test examples, "
+          f"Python {sys.version.split()[0]}, NumPy {np.__version__})")
+
+
+def torch_time(X, y, batch):
+    import torch
+
+    Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor(y)
+
+    def run():
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(X.shape[1], HIDDEN), torch.nn.ReLU(),
+                                    torch.nn.Linear(HIDDEN, 10)).double()
+        opt = torch.optim.SGD(model.parameters(), lr=LR)
+        for _ in range(EPOCHS):
+            perm = torch.randperm(len(yt))
+            for s in range(0, len(yt), batch):
+                idx = perm[s:s + batch]
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(model(Xt[idx]), yt[idx]).backward()
+                opt.step()
+
+    return timed(run)[0]
+
+
+if __name__ == "__main__":
+    main()
