@@ -19,6 +19,9 @@ COMMAND_MODULES = [
     "derive.cli.prove",
     "derive.cli.report",
     "derive.cli.fscore",
+    "derive.cli.codegen",
+    "derive.cli.check",
+    "derive.cli.grade",
 ]
 
 

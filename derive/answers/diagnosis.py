@@ -1,0 +1,121 @@
+r"""Name the mistake in a wrong answer: try known mistakes and see which one explains it.
+
+Each rule turns the answer (or the expected expression) into a "repaired" variant; if the
+repaired answer agrees with the expected result numerically, the rule names the mistake.
+
+* ``own_function``: the answer equals the function of the question, not its derivative;
+* ``sign_flipped``: :math:`-a = b`;
+* ``indices_swapped``: :math:`a` with :math:`i \leftrightarrow j` equals :math:`b`;
+* ``wrong_index``: :math:`a` with one free index renamed equals :math:`b`;
+* ``delta_term_missing``: :math:`a` equals :math:`b` with :math:`\delta_{ij} = 0` (only the case
+  :math:`i \ne j`);
+* ``sigma_confusion``: one :math:`\sigma(u)` in the answer or the expected result turned into
+  :math:`\sigma(-u)` explains it (:math:`1 - \sigma(x) = \sigma(-x)`, so
+  :math:`1 - \sigma(-x) = \sigma(x)`);
+* ``constant_factor``: :math:`a = c\,b` for a constant :math:`c \ne 1`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.answers.equivalence import numeric_compare
+from derive.answers.targets import Target
+from derive.notation import sigma
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    name: str
+    message: str
+
+
+DIAGNOSIS_POINTS, DIAGNOSIS_DIGITS = 4, 20
+
+
+def _same(a: sp.Basic, b: sp.Basic, target: Target) -> bool:
+    ctx = target.ctx.with_(digits=DIAGNOSIS_DIGITS)
+    return numeric_compare(a, b, ctx, points=DIAGNOSIS_POINTS).equal is True
+
+
+def _nth_replaced(expr: sp.Basic, pred, fn, n: int):
+    """``expr`` with the n-th node (pre-order) satisfying ``pred`` replaced by ``fn(node)``."""
+    counter = [0]
+
+    def walk(e):
+        if pred(e):
+            if counter[0] == n:
+                counter[0] += 1
+                return fn(e), True
+            counter[0] += 1
+        if not e.args:
+            return e, False
+        args, changed = [], False
+        for a in e.args:
+            new, ch = walk(a) if not changed else (a, False)
+            args.append(new)
+            changed = changed or ch
+        return (e.func(*args) if changed else e), changed
+
+    new, changed = walk(expr)
+    return new if changed else None
+
+
+def _sigma_variants(expr: sp.Basic):
+    is_sigma = lambda e: isinstance(e, sigma)  # noqa: E731
+    count = sum(1 for e in sp.preorder_traversal(expr) if is_sigma(e))
+    for n in range(min(count, 6)):
+        v = _nth_replaced(expr, is_sigma, lambda e: sigma(-e.args[0]), n)
+        if v is not None:
+            yield v
+
+
+def _constant_ratio(answer, target: Target):
+    ctx = target.ctx.with_(digits=DIAGNOSIS_DIGITS)
+    values = numeric_compare(answer, target.expr, ctx, points=DIAGNOSIS_POINTS).values
+    ratios = [va / vb for va, vb in values if abs(vb) > 1e-12]
+    if not ratios:
+        return None
+    guess = sp.nsimplify(sp.Float(ratios[0], 15), rational=True, tolerance=1e-10)
+    if guess in (0, 1) or abs(guess.q) > 1000:
+        return None
+    return guess
+
+
+def diagnose(answer: sp.Basic, target: Target) -> Diagnosis | None:
+    """The first named mistake that explains ``answer != target.expr``, or None."""
+    b = target.expr
+    if target.function is not None and _same(answer, target.function, target):
+        return Diagnosis("own_function", "the answer is the function of the question itself, not its derivative")
+    if _same(-answer, b, target):
+        return Diagnosis("sign_flipped", "the sign is flipped: the answer is the negative of the expected result")
+    idx = [s for s in target.table.indices if s in answer.free_symbols]
+    if len(idx) >= 2:
+        a, c = idx[:2]
+        swapped = answer.xreplace({a: c, c: a})
+        if swapped != answer and _same(swapped, b, target):
+            return Diagnosis("indices_swapped", f"the indices {a} and {c} are swapped")
+    for a in [s for s in answer.free_symbols if s in target.table.indices]:
+        for c in target.table.indices:
+            if c != a and _same(answer.xreplace({a: c}), b, target):
+                return Diagnosis("wrong_index", f"the index {a} is used where {c} belongs")
+    if b.has(sp.KroneckerDelta):
+        off_diagonal = b.replace(lambda e: isinstance(e, sp.KroneckerDelta), lambda e: sp.S.Zero)
+        if _same(answer, off_diagonal, target):
+            return Diagnosis("delta_term_missing",
+                             "the delta_ij term is missing: the answer is only right for i != j")
+    if answer.has(sigma) or b.has(sigma):
+        for repaired in _sigma_variants(answer):
+            if _same(repaired, b, target):
+                return Diagnosis("sigma_confusion", "sigma(-x) and sigma(x) are mixed up: 1 - sigma(x) = sigma(-x), "
+                                                    "so 1 - sigma(-x) = sigma(x)")
+        for wrong in _sigma_variants(b):
+            if _same(answer, wrong, target):
+                return Diagnosis("sigma_confusion", "sigma(-x) and sigma(x) are mixed up: 1 - sigma(x) = sigma(-x), "
+                                                    "so 1 - sigma(-x) = sigma(x)")
+    c = _constant_ratio(answer, target)
+    if c is not None and _same(answer, c * b, target):
+        return Diagnosis("constant_factor", f"a constant factor is off: the answer is {c} times the expected result")
+    return None

@@ -1,0 +1,94 @@
+r"""Is an answer equal to the expected expression? Numeric and symbolic checks together.
+
+*Numeric*: both sides are evaluated at ``ctx.points`` random points (exact rationals, mpmath at
+``ctx.digits`` digits, via :func:`derive.proof.evaluate_at`), with the class count K from the
+context's sizes and the indices sampled so that the first point has :math:`i = j` and the second
+:math:`i \ne j`; families are drawn from their domains (one-hot targets, ...). A point where the
+*expected* side is undefined is skipped; one where only the answer is undefined is a
+counterexample. The relative difference must stay below :math:`10^{-(digits - 10)}`.
+
+*Symbolic*: :func:`derive.proof.symbolic_equal` (definitions expanded, index algebra, the
+cases i = j and i != j). It only runs after the numeric check agreed, and a failure to show the
+difference is 0 never counts against an answer: agreement found only numerically is reported
+with method ``numeric``.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.context import ProofContext
+from derive.proof import _index_assignments, evaluate_at, symbolic_equal
+
+
+@dataclass(frozen=True)
+class NumericResult:
+    equal: bool | None  # None: the expected side could not be evaluated anywhere
+    detail: str
+    counterexample: dict | None = None
+    #: (answer value, expected value) at each point that was compared.
+    values: tuple[tuple[sp.Float, sp.Float], ...] = ()
+
+
+def seed_for(a: sp.Basic, b: sp.Basic) -> int:
+    return zlib.crc32(sp.srepr(a).encode() + b"|" + sp.srepr(b).encode())
+
+
+def _fmt(v) -> str:
+    """A value for people: integers as they are, other numbers to 12 significant digits."""
+    if isinstance(v, (int, sp.Integer)):
+        return str(v)
+    try:
+        return f"{float(v):.12g}"
+    except (TypeError, ValueError, OverflowError):
+        return str(v)
+
+
+def numeric_compare(answer: sp.Basic, expected: sp.Basic, ctx: ProofContext, seed: int | None = None,
+                    points: int | None = None) -> NumericResult:
+    """Compare at random points; on a difference return the point and both values."""
+    rng = random.Random(seed_for(answer, expected) if seed is None else seed)
+    tol = sp.Float(10, ctx.digits) ** (10 - ctx.digits)
+    n = points or ctx.points
+    compared = []
+    worst = sp.Float(0)
+    for size, idx in _index_assignments(ctx, rng, n):
+        shared: dict = {}
+        point_rng = random.Random(rng.random())
+        try:
+            vb = evaluate_at(expected, ctx, size, idx, point_rng, shared)
+        except Exception:  # the expected side is undefined here (or SymPy cannot evaluate it)
+            continue
+        where = {}
+        if ctx.size is not None:
+            where[str(ctx.size)] = size
+        where.update({str(k): v for k, v in idx.items()})
+        try:
+            va = evaluate_at(answer, ctx, size, idx, point_rng, shared)
+        except Exception as exc:
+            point = {**where, **{str(k): _fmt(v) for k, v in shared.items()}}
+            return NumericResult(False, f"the answer is undefined at {point}",
+                                 {"point": point, "answer": "undefined", "expected": _fmt(vb)}, tuple(compared))
+        compared.append((va, vb))
+        err = abs(va - vb) / max(sp.Float(1), abs(va), abs(vb))
+        worst = max(worst, err)
+        if err > tol:
+            point = {**where, **{str(k): _fmt(v) for k, v in shared.items()}}
+            return NumericResult(False, f"differs at {point}: {_fmt(va)} vs {_fmt(vb)}",
+                                 {"point": point, "answer": _fmt(va), "expected": _fmt(vb)}, tuple(compared))
+    if not compared:
+        return NumericResult(None, "the expected result could not be evaluated at any sample point")
+    return NumericResult(True, f"{len(compared)} random points at {ctx.digits} digits, max rel. diff "
+                               f"{sp.N(worst, 2)}", None, tuple(compared))
+
+
+def symbolic_check(answer: sp.Basic, expected: sp.Basic, ctx: ProofContext) -> bool:
+    """Whether SymPy (with the project's index algebra) shows ``answer == expected``."""
+    try:
+        return symbolic_equal(answer, expected, ctx)
+    except Exception:  # "don't know"
+        return False

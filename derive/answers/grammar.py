@@ -1,0 +1,126 @@
+r"""The grammar of answers: plain notation and LaTeX in one LALR(1) grammar (lark).
+
+Plain: ``sigma(x)*(1-sigma(x))``, ``x^2``, ``x**2``, implicit products ``2x``, ``y y^T``,
+``sigma(x)(1-sigma(x))``, subscripts ``y_i``, ``delta_ij``, ``sum_{k=1}^{K} t_k``.
+LaTeX: ``\frac{a}{b}``, ``\left( \right)``, ``e^{-x}``, ``\exp``, ``\log``, ``\ln``, ``\sigma``,
+``\operatorname{softmax}``, ``\operatorname{diag}``, ``\delta_{ij}``, ``\sum_{k=1}^{K}``,
+``\mathbf{y}``, ``\boldsymbol{y}``, ``^T``, ``^\top``, ``\cdot``, ``\times``.
+
+LaTeX commands are lexed as one ``CMD`` terminal and translated by :class:`LatexPostLex`
+into the grammar's terminals; an unknown command (``\input``, ``\write18``, ...) is a parse
+error. Letter runs that are not known words are split into single-letter names when every
+letter is a known symbol (``2xy`` = ``2 x y``), which the post-lexer does with the question's
+symbol table.
+"""
+
+from __future__ import annotations
+
+from lark import Lark, Token
+
+GRAMMAR = r"""
+?start: sum
+
+?sum: product
+    | sum PLUS product      -> add
+    | sum MINUS product     -> sub
+
+?product: signed
+    | product TIMES signed  -> mul
+    | product DIV signed    -> div
+    | product implicit      -> mul
+
+?signed: MINUS signed       -> neg
+    | PLUS signed           -> pos
+    | power
+    | bigsum
+
+?implicit: power
+    | bigsum
+
+?power: postfix
+    | postfix POW signed    -> pow
+
+?postfix: atom
+    | postfix PRIME         -> prime
+
+?atom: NUMBER               -> number
+    | name
+    | LPAR sum RPAR         -> group
+    | LBRACE sum RBRACE     -> group
+    | call
+    | call subscript        -> component
+    | FRAC fracarg fracarg  -> frac
+    | FONT LBRACE NAME RBRACE subscript?  -> font
+    | TOP                   -> top
+
+fracarg: LBRACE sum RBRACE
+    | NUMBER
+    | NAME
+
+name: NAME subscript?
+
+subscript: UNDERSCORE index
+    | UNDERSCORE LBRACE index (COMMA? index)* RBRACE
+
+index: NAME | NUMBER
+
+call: FUNC LPAR sum (COMMA sum)* RPAR
+    | FUNC NUMBER
+    | FUNC name
+    | FUNC LBRACE sum RBRACE
+    | FUNC FONT LBRACE NAME RBRACE   -> call_font
+
+bigsum: SUM UNDERSCORE sumvar upper? product
+
+sumvar: NAME
+    | LBRACE NAME RBRACE
+    | LBRACE NAME EQ sum RBRACE
+
+upper: POW NAME
+    | POW NUMBER
+    | POW LBRACE sum RBRACE
+
+PLUS: "+"
+MINUS: "-" | "\u2212"
+TIMES: "*" | "\u00b7" | "\u00d7" | "\u22c5"
+DIV: "/"
+POW: "**" | "^"
+PRIME: "'"
+LPAR: "(" | "["
+RPAR: ")" | "]"
+LBRACE: "{"
+RBRACE: "}"
+COMMA: ","
+EQ: "="
+UNDERSCORE: "_"
+NUMBER: /[0-9]+(\.[0-9]+)?/ | /\.[0-9]+/
+NAME: /[A-Za-z\u0370-\u03ff]+/
+CMD: /\\([A-Za-z]+|[^A-Za-z])/
+
+%declare FUNC SUM FRAC FONT TOP
+
+%ignore /[ \t\r\n]+/
+"""
+
+#: Plain function names (and Greek letters) -> canonical function name.
+FUNCTIONS = {
+    "sigma": "sigma", "\u03c3": "sigma", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
+    "softmax": "softmax", "diag": "diag", "sqrt": "sqrt", "logit": "logit",
+    "KroneckerDelta": "delta",
+}
+#: LaTeX commands that are functions.
+LATEX_FUNCTIONS = {"sigma": "sigma", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh", "sqrt": "sqrt"}
+#: LaTeX commands that are names (the subscripted delta).
+LATEX_NAMES = {"delta": "delta", "Sigma": "Sigma", "pi": "pi"}
+#: LaTeX commands dropped (sizing and spacing).
+LATEX_IGNORED = {"left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", ",", ";", ":", "!", " ", "displaystyle"}
+LATEX_TIMES = {"cdot", "times"}
+LATEX_FONTS = {"mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "mathit", "text"}
+#: Words that say "derivative of": the answer would restate the question.
+DERIVATIVE_WORDS = {"partial", "nabla", "diff", "Derivative", "grad", "prime", "frac_d"}
+#: Named Unicode letters accepted as names.
+GREEK_NAMES = {"\u03b4": "delta", "\u03a3": "Sigma", "\u03c0": "pi"}
+
+
+def tok(type_: str, value: str, like: Token) -> Token:
+    return Token.new_borrow_pos(type_, value, like)

@@ -1,0 +1,149 @@
+r"""Check answers in a worker process that is killed when it overruns its time.
+
+A :class:`Worker` is a forked child that receives ``(answer, target key, syntax, limits)``
+tasks over a pipe and sends back ``("partial", verdict)`` (as soon as the numeric comparison has
+decided) and ``("final", verdict)``. The parent enforces ``limits.timeout``: on overrun it kills
+the child (SIGKILL, so even a C-level loop in SymPy/mpmath stops), starts a fresh one and
+returns the partial verdict if there is one, else ``undecided``.
+
+Targets are resolved (topics built and proved) in the parent *before* forking, so children
+inherit them and a restart is cheap. The parent must be single-threaded when it forks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from multiprocessing.connection import Connection, wait
+
+from derive.answers.checker import Verdict
+from derive.answers.limits import DEFAULT_LIMITS, Limits
+
+_MP = mp.get_context("fork")
+
+
+def _serve(conn: Connection) -> None:
+    """The child's loop: check each task, report partial and final verdicts."""
+    from derive.answers.checker import check_answer
+    from derive.answers.targets import resolve
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        tag, text, key, syntax, limits = task
+        try:
+            target = resolve(key)
+            verdict = check_answer(text, target, syntax=syntax, limits=limits,
+                                   on_partial=lambda v: conn.send((tag, "partial", v.to_dict())))
+        except Exception as exc:  # a bug must not take the batch down: report it as undecided
+            verdict = Verdict("undecided", f"internal error while checking: {type(exc).__name__}: {exc}",
+                              method="error")
+        conn.send((tag, "final", verdict.to_dict()))
+
+
+def timed_out(partial: dict | None, limits: Limits) -> Verdict:
+    """The verdict of an answer whose check overran ``limits.timeout``."""
+    if partial is not None:
+        v = Verdict(**partial)
+        note = f" (stopped after {limits.timeout:g} s"
+        if v.verdict == "not_equivalent":
+            return Verdict(v.verdict, v.message + note + "; no diagnosis)", v.parsed, v.counterexample, None, v.method)
+        return Verdict(v.verdict, v.message.replace(" (the symbolic check did not finish in time)", "") + note
+                       + " before the symbolic check finished)", v.parsed, None, None, "numeric")
+    return Verdict("undecided", f"the check did not finish within {limits.timeout:g} s", method="timeout")
+
+
+class Worker:
+    """One child process; :meth:`submit` a task, then :meth:`collect` or wait on :attr:`conn`."""
+
+    def __init__(self):
+        self.proc = None
+        self.conn: Connection | None = None
+        self.task = None
+        self.deadline = 0.0
+        self.partial: dict | None = None
+        self._start()
+
+    def _start(self) -> None:
+        parent, child = _MP.Pipe()
+        self.proc = _MP.Process(target=_serve, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+        self.conn = parent
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def submit(self, tag, text: str, key, syntax: str, limits: Limits) -> None:
+        self.task = (tag, limits)
+        self.partial = None
+        self.deadline = time.monotonic() + limits.timeout
+        self.conn.send((tag, text, key, syntax, limits))
+
+    def collect(self) -> tuple[object, Verdict] | None:
+        """Read what the child sent; returns ``(tag, verdict)`` once the task is finished."""
+        try:
+            while self.conn.poll():
+                tag, kind, verdict = self.conn.recv()
+                if kind == "partial":
+                    self.partial = verdict
+                else:
+                    self.task = None
+                    return tag, Verdict(**verdict)
+        except (EOFError, OSError):  # the child died (e.g. out of memory)
+            return self.kill_overrun(reason="the checking process died")
+        return None
+
+    def kill_overrun(self, reason: str | None = None) -> tuple[object, Verdict]:
+        """Kill the child for the current task, start a new one, and give the task's verdict."""
+        tag, limits = self.task
+        self._kill()
+        self._start()
+        self.task = None
+        if reason:
+            return tag, Verdict("undecided", reason, method="error")
+        return tag, timed_out(self.partial, limits)
+
+    def _kill(self) -> None:
+        try:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.join(timeout=5)
+        self.conn.close()
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+            self.proc.join(timeout=1)
+        except (OSError, BrokenPipeError):
+            pass
+        if self.proc.is_alive():
+            self._kill()
+
+
+def run_one(text: str, key, *, syntax: str = "auto", limits: Limits = DEFAULT_LIMITS) -> Verdict:
+    """Check a single answer in a fresh worker with the time limit."""
+    worker = Worker()
+    try:
+        worker.submit(0, text, key, syntax, limits)
+        while True:
+            remaining = worker.deadline - time.monotonic()
+            if remaining <= 0:
+                return worker.kill_overrun()[1]
+            wait([worker.conn, worker.proc.sentinel], timeout=remaining)
+            done = worker.collect()
+            if done is not None:
+                return done[1]
+            if not worker.proc.is_alive() and not worker.conn.poll():
+                return worker.kill_overrun(reason="the checking process died")[1]
+    finally:
+        worker.close()
