@@ -19,7 +19,6 @@ COMMAND_MODULES = [
     "derive.cli.prove",
     "derive.cli.report",
     "derive.cli.fscore",
-    "derive.cli.codegen",
     "derive.cli.check",
     "derive.cli.grade",
 ]
