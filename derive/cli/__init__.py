@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "derive.cli.prove",
     "derive.cli.report",
     "derive.cli.fscore",
+    "derive.cli.codegen",
     "derive.cli.check",
     "derive.cli.grade",
 ]

@@ -1,0 +1,41 @@
+r"""SymPy functions that exist only to be printed as NumPy code.
+
+:class:`Where` is ``numpy.where`` (a branch-free select), :class:`softplus` is
+:math:`\log(1 + e^{u})` kept as notation until a rewrite rule picks its stable form. Both
+rewrite to plain SymPy (``Piecewise`` / ``log``) so that the proof engine can check every
+rewrite rule numerically.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.codegen.cfunctions import log1p  # noqa: F401  (re-exported for the rules)
+
+
+class Where(sp.Function):
+    r"""``Where(cond, a, b)``: ``a`` where ``cond`` holds, else ``b`` (``numpy.where``)."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_Piecewise(self, cond, a, b, **kwargs):
+        return sp.Piecewise((a, cond), (b, True))
+
+    def _numpycode(self, printer):
+        cond, a, b = (printer._print(arg) for arg in self.args)
+        return f"numpy.where({cond}, {a}, {b})"
+
+
+class softplus(sp.Function):
+    r""":math:`\operatorname{softplus}(u) = \log(1 + e^{u})`."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_log(self, u, **kwargs):
+        return sp.log(1 + sp.exp(u))
+
+
+def to_plain(expr: sp.Basic) -> sp.Basic:
+    """Replace the printing-only functions by plain SymPy (for proofs and mpmath evaluation)."""
+    expr = expr.replace(lambda e: isinstance(e, Where), lambda e: e.rewrite(sp.Piecewise))
+    expr = expr.replace(lambda e: isinstance(e, softplus), lambda e: sp.log(1 + sp.exp(e.args[0])))
+    return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))

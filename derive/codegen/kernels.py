@@ -1,0 +1,379 @@
+r"""The kernel specifications: for each public kernel, the derivation results it comes from, the
+rewrite rules that make it stable, and how its body is laid out around the printed formulas.
+
+Elementwise kernels are a derived expression, rewritten by :mod:`derive.codegen.rewriting` and
+printed (with common subexpressions shared) by :mod:`derive.codegen.printer`. Row-wise kernels
+(softmax family) print their per-entry formulas the same way; the row reductions around them
+(max-shift, sum without the top entry) are the NumPy building blocks of
+:mod:`derive.codegen.runtime`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derive.codegen import rewriting as rw
+from derive.codegen.functions import log1p, softplus
+from derive.codegen.printer import KernelPrinter, print_assignments
+from derive.codegen.sources import find_result, result
+from derive.notation import sigma
+
+x = sp.Symbol("x", real=True)
+ybar = sp.Symbol("ybar", real=True)
+eta = sp.Symbol("eta", real=True)
+tt = sp.Symbol("t", real=True)
+
+
+@dataclass
+class KernelCode:
+    name: str
+    signature: str
+    doc: str
+    #: Result ids the kernel is generated from (they enter the module digest).
+    sources: tuple[str, ...]
+    body: list[str]
+    #: The SymPy expressions the body was printed from (they enter the digest too).
+    exprs: list = field(default_factory=list)
+    topic: str = "sigmoid"
+
+
+def _sources(*ids: str) -> tuple[str, ...]:
+    return tuple(i for i in ids if find_result(i) is not None)
+
+
+def _elementwise(name, args, expr, doc, sources, *, rules, errstate=None, topic="sigmoid", as_float=True):
+    original = expr
+    for rule in rules:
+        expr = rule(expr)
+    lines, final = print_assignments(expr)
+    body = [f"{a} = _as_float({a})" for a in args] if as_float else []
+    inner = lines + [f"return {final}"]
+    if errstate:
+        body.append(f"with numpy.errstate({errstate}):")
+        body += ["    " + line for line in inner]
+    else:
+        body += inner
+    return KernelCode(name, f"{name}({', '.join(args)})", doc, sources, body, [original], topic)
+
+
+def _rule_names(*rules):
+    return "; ".join(f"{r.name} ({r.identity})" for r in rules)
+
+
+# --- activations ------------------------------------------------------------------------------
+
+
+def sigmoid_kernels() -> list[KernelCode]:
+    out = []
+    rules = (rw.SIGMA_BY_SIGN,)
+    out.append(_elementwise(
+        "sigmoid", ["x"], sigma(x),
+        r"""The logistic sigmoid :math:`\sigma(x) = 1/(1 + e^{-x})`, elementwise.
+
+    Stable form by the symmetry :math:`\sigma(-x) = 1 - \sigma(x)` (``sigmoid.symmetry``):
+    :math:`1/(1 + e^{-|x|})` for :math:`x \ge 0` and :math:`e^{-|x|}/(1 + e^{-|x|})` for
+    :math:`x < 0`, so only :math:`e^{-|x|} \le 1` is formed (no overflow; subnormal results kept).""",
+        _sources("sigmoid.symmetry"), rules=rules))
+    stable = result("sigmoid.derivative_stable")
+    rules = (rw.SIGMA_PRODUCT,)
+    out.append(_elementwise(
+        "sigmoid_derivative", ["x"], stable.expr,
+        r"""The derivative :math:`\sigma'(x) = \sigma(x)\,\sigma(-x)`, elementwise
+    (``sigmoid.derivative_stable``; not :math:`\sigma(1 - \sigma)`, which is 0 instead of
+    4.2e-18 at x = 40).
+
+    The product is even, so it is :math:`E/(1 + E)^2` with :math:`E = e^{-|x|}`
+    (``sigmoid.symmetry``): no overflow, no cancellation.""",
+        _sources("sigmoid.derivative_stable", "sigmoid.symmetry"), rules=rules))
+    rules = (rw.LOG_SIGMA, rw.SOFTPLUS_STABLE)
+    out.append(_elementwise(
+        "log_sigmoid", ["x"], sp.log(sigma(x)),
+        r""":math:`\log \sigma(x) = -\log(1 + e^{-x}) = -\operatorname{softplus}(-x)`, elementwise.
+
+    Stable form :math:`\min(x, 0) - \operatorname{log1p}(e^{-|x|})` from
+    :math:`\log(1 + e^{u}) = u + \log(1 + e^{-u})` (the log-add-exp identity): exact to the last
+    bits both for :math:`x \to -\infty` (:math:`\approx x`) and :math:`x \to \infty`
+    (:math:`\approx -e^{-x}`).""",
+        _sources("sigmoid.symmetry"), rules=rules))
+    rules = (rw.SOFTPLUS_STABLE,)
+    out.append(_elementwise(
+        "softplus", ["x"], softplus(x),
+        r""":math:`\operatorname{softplus}(x) = \log(1 + e^{x})`, elementwise.
+
+    Stable form :math:`\max(x, 0) + \operatorname{log1p}(e^{-|x|})` (log-add-exp identity
+    :math:`\log(1 + e^{u}) = u + \log(1 + e^{-u})`).""",
+        (), rules=rules))
+    tanh_d = result("sigmoid.tanh_derivative")
+    rules = (rw.TANH_DERIVATIVE, rw.SIGMA_PRODUCT)
+    out.append(_elementwise(
+        "tanh_derivative", ["x"], tanh_d.expr,
+        r"""The derivative of tanh, :math:`1 - \tanh^2(x)`, elementwise (``sigmoid.tanh_derivative``).
+
+    Stable form :math:`4\sigma(2x)\sigma(-2x) = 4E/(1 + E)^2` with :math:`E = e^{-2|x|}`
+    (``sigmoid.tanh_derivative``, ``sigmoid.symmetry``): :math:`1 - \tanh^2` cancels to 0 for
+    :math:`|x| > 19` where the truth is :math:`\approx 4 e^{-2|x|}`.""",
+        _sources("sigmoid.tanh_derivative", "sigmoid.symmetry"), rules=rules, errstate='over="ignore"'))
+    relu = sp.Max(x, 0)
+    out.append(_elementwise(
+        "relu", ["x"], relu,
+        r""":math:`\operatorname{relu}(x) = \max(x, 0)`, elementwise.""", (), rules=(), topic="mlp"))
+    rules = (rw.HEAVISIDE,)
+    out.append(_elementwise(
+        "relu_derivative", ["x"], sp.diff(relu, x),
+        r"""The derivative of relu, the Heaviside step: 1 where :math:`x > 0`, else 0 (the value
+    at 0 is the subgradient 0).""", (), rules=rules, topic="mlp"))
+    out.append(_elementwise(
+        "identity", ["x"], x, r"""The identity activation :math:`x` (as a float array; no copy is made).""", (), rules=(),
+        topic="mlp"))
+    out.append(KernelCode(
+        "identity_derivative", "identity_derivative(x)",
+        r"""The derivative of the identity, :math:`1`, shaped like ``x``.""", (),
+        ["x = _as_float(x)", f"return numpy.full_like(x, {float(sp.diff(x, x))!r})"], [sp.diff(x, x)], "mlp"))
+    return out
+
+
+# --- softmax family -----------------------------------------------------------------------------
+
+_E, _REST, _D, _ERR = sp.symbols("e rest d err", real=True)
+_SHIFT_PRELUDE = [
+    "d, err, top = _shift_by_max(z, axis)",
+    "e, rest = _exp_rest(d, err, top, axis)",
+]
+
+
+def _shifted_softmax_expr():
+    r"""``softmax.shift_invariance`` with :math:`c = -\max_k z_k`: the numerator
+    :math:`e^{z_i - m}` is ``e``, and the sum is ``1 + rest`` (the top term is :math:`e^0 = 1`)."""
+    inv = result("softmax.shift_invariance")
+    expr = inv.lhs.replace(lambda a: isinstance(a, sp.Sum), lambda a: 1 + _REST)
+    return expr.replace(lambda a: isinstance(a, sp.exp), lambda a: _E), inv.lhs
+
+
+def _log1p_rule(expr):
+    return expr.replace(lambda a: isinstance(a, sp.log) and a.args[0] == 1 + _REST, lambda a: log1p(_REST))
+
+
+def softmax_kernels() -> list[KernelCode]:
+    printer = KernelPrinter()
+    y, source = _shifted_softmax_expr()
+    out = [KernelCode(
+        "softmax", "softmax(z, axis=-1)",
+        r"""Softmax :math:`y_i = e^{z_i} / \sum_k e^{z_k}` along ``axis`` (any shape).
+
+    Max-shift by shift invariance (``softmax.shift_invariance``, :math:`c = -\max_k z_k`): only
+    :math:`e^{d}` with :math:`d \le 0` is formed. The rounding error of :math:`z - \max z` is
+    recovered exactly (TwoSum) and applied to first order, so tiny probabilities keep full
+    relative accuracy, and the sum is :math:`1 + \text{rest}` (the top term is exactly 1).""",
+        _sources("softmax.shift_invariance"),
+        ["z = _as_float(z)", *_SHIFT_PRELUDE, f"return {printer.doprint(y)}"], [source], "softmax")]
+
+    logp = result("softmax.log_probabilities")
+    # log y_i = z_i - log Sigma_C, shifted: d_i - log(1 + rest), then the recovered rounding error.
+    shifted = logp.expr.replace(lambda a: isinstance(a, sp.Indexed), lambda a: _D)
+    shifted = shifted.replace(lambda a: isinstance(a, sp.Symbol) and a.name == "Sigma_C", lambda a: 1 + _REST)
+    shifted = _log1p_rule(shifted)
+    ordered = sp.Add(shifted, _ERR, evaluate=False)
+    out.append(KernelCode(
+        "log_softmax", "log_softmax(z, axis=-1)",
+        r"""Log-softmax :math:`\log y_i = z_i - \log \sum_k e^{z_k}` along ``axis``
+    (``softmax.log_probabilities``).
+
+    Max-shift (``softmax.shift_invariance``): :math:`(z_i - m) - \operatorname{log1p}(\text{rest})`
+    where rest is the sum without the top term, so the top class gets :math:`-\text{rest}`
+    (e.g. -1.7e-27) instead of 0; the rounding error of :math:`z_i - m` is added last.""",
+        _sources("softmax.log_probabilities", "softmax.shift_invariance"),
+        ["z = _as_float(z)", *_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"], [logp.expr], "softmax"))
+    return out
+
+
+# --- losses from logits --------------------------------------------------------------------------
+
+
+def _gaussian_nll():
+    # -log N(t | ybar, 1) = (t - ybar)^2 / 2 + log(2 pi)/2; the constant is dropped.
+    return (ybar - tt) ** 2 / 2
+
+
+def _bernoulli_nll():
+    # -log p(t | sigma(ybar)) for t in [0, 1].
+    return -tt * sp.log(sigma(ybar)) - (1 - tt) * sp.log(1 - sigma(ybar))
+
+
+def _poisson_nll():
+    # -log Poisson(t | lambda = e^eta) = e^eta - t eta + log t!; log t! is dropped.
+    return sp.exp(eta) - tt * eta
+
+
+def loss_kernels() -> list[KernelCode]:
+    out = []
+    g = _gaussian_nll()
+    out.append(_elementwise(
+        "gaussian_nll", ["ybar", "t"], g,
+        r"""Gaussian (MSE) negative log-likelihood per example, :math:`(\bar y - t)^2 / 2`
+    (unit variance; the constant :math:`\log(2\pi)/2` is dropped). No mean is taken.""",
+        (), rules=(), errstate='over="ignore"', topic="glm"))
+    out.append(_elementwise(
+        "gaussian_nll_grad", ["ybar", "t"], sp.diff(g, ybar),
+        r"""Gradient of :func:`gaussian_nll` with respect to the logit: :math:`\bar y - t`.""",
+        (), rules=(), errstate='over="ignore"', topic="glm"))
+    b = _bernoulli_nll()
+    rules = (rw.SIGMA_SYMMETRY, rw.LOG_SIGMA, rw.SOFTPLUS_REFLECT, sp.expand, rw.SOFTPLUS_IN_SUM)
+    out.append(_elementwise(
+        "bernoulli_nll", ["ybar", "t"], b,
+        r"""Bernoulli NLL (binary cross-entropy) from the logit, per example:
+    :math:`-t\log\sigma(\bar y) - (1 - t)\log\sigma(-\bar y) = \operatorname{softplus}(\bar y) - t\bar y`.
+
+    Stable form :math:`(\max(\bar y, 0) - t\bar y) + \operatorname{log1p}(e^{-|\bar y|})`
+    (``sigmoid.symmetry``, :math:`\log\sigma(u) = -\operatorname{softplus}(-u)`, the log-add-exp
+    identity); exact for :math:`t \in \{0, 1\}` at any logit.""",
+        _sources("sigmoid.symmetry"), rules=rules, topic="glm"))
+    grad = result("softmax.ce_gradient")  # y - t; with y = sigma(ybar) (softmax.sigmoid)
+    bgrad = grad.expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base.name == "y", lambda a: sigma(ybar))
+    bgrad = bgrad.replace(lambda a: isinstance(a, sp.Indexed) and a.base.name == "t", lambda a: tt)
+    rules = (rw.SIGMA_MINUS_TARGET, rw.SIGMA_BY_SIGN)
+    out.append(_elementwise(
+        "bernoulli_nll_grad", ["ybar", "t"], bgrad,
+        r"""Gradient of :func:`bernoulli_nll` with respect to the logit: :math:`\sigma(\bar y) - t`
+    (``softmax.ce_gradient`` with the sigmoid as a two-class softmax, ``softmax.sigmoid``).
+
+    Stable form :math:`(1 - t)\sigma(\bar y) - t\sigma(-\bar y)` (``sigmoid.symmetry``): for
+    :math:`t = 1` the result is :math:`-\sigma(-\bar y)` (e.g. -4.2e-18 at 40), not 0.""",
+        _sources("softmax.ce_gradient", "softmax.sigmoid", "sigmoid.symmetry"), rules=rules, topic="glm"))
+    p = _poisson_nll()
+    out.append(_elementwise(
+        "poisson_nll", ["eta", "t"], p,
+        r"""Poisson NLL from the log-rate :math:`\eta` (:math:`\lambda = e^\eta`), per example:
+    :math:`e^\eta - t\eta`. The term :math:`\log t!` does not depend on :math:`\eta` and is
+    dropped. Formed from the log-rate, never from :math:`\log\lambda` of a rounded rate.""",
+        (), rules=(), errstate='over="ignore"', topic="glm"))
+    out.append(_elementwise(
+        "poisson_nll_grad", ["eta", "t"], sp.diff(p, eta),
+        r"""Gradient of :func:`poisson_nll` with respect to the log-rate: :math:`e^\eta - t`.""",
+        (), rules=(), errstate='over="ignore"', topic="glm"))
+    out += _categorical_kernels()
+    return out
+
+
+def _categorical_kernels() -> list[KernelCode]:
+    printer = KernelPrinter()
+    logp = result("softmax.log_probabilities")
+    d_t, err_t = sp.symbols("d_t err_t", real=True)
+    # -log y_t = -(z_t - log Sigma_C), shifted; the rounding error of z_t - m is subtracted last.
+    neg = -logp.expr
+    neg = neg.replace(lambda a: isinstance(a, sp.Indexed), lambda a: d_t)
+    neg = neg.replace(lambda a: isinstance(a, sp.Symbol) and a.name == "Sigma_C", lambda a: 1 + _REST)
+    neg = _log1p_rule(neg)
+    nll = sp.Add(neg, -err_t, evaluate=False)
+    take = [
+        "z = _as_float(z)",
+        "t = _class_indices(t, z)",
+        "axis = -1",
+        *_SHIFT_PRELUDE,
+        "col = t[:, None]",
+    ]
+    out = [KernelCode(
+        "categorical_nll", "categorical_nll(z, t)",
+        r"""Categorical NLL (cross-entropy) from logits, per example: ``z`` (N, K), ``t`` (N,)
+    integer classes -> (N,), :math:`\log\sum_k e^{z_k} - z_t = -\log\operatorname{softmax}(z)_t`
+    (``softmax.log_probabilities``), max-shifted (``softmax.shift_invariance``) with the
+    rounding error of :math:`z_t - \max z` recovered and :math:`\operatorname{log1p}` of the
+    sum without its top term.""",
+        _sources("softmax.log_probabilities", "softmax.shift_invariance"),
+        [*take,
+         "d_t = numpy.take_along_axis(d, col, axis=1)[:, 0]",
+         "err_t = numpy.take_along_axis(err, col, axis=1)[:, 0]",
+         "rest = rest[:, 0]",
+         f"return {printer.doprint(nll)}"], [logp.expr], "glm")]
+    y, _ = _shifted_softmax_expr()
+    ce = result("softmax.ce_gradient")
+    # At the target, y_t - 1; when the target is the top entry, y_t = 1/(1 + rest), so the
+    # gradient simplifies to -rest/(1 + rest) (no cancellation of y_t - 1).
+    (y_sym,) = [a for a in ce.expr.atoms(sp.Indexed) if a.base.name == "y"]
+    (t_sym,) = [a for a in ce.expr.atoms(sp.Indexed) if a.base.name == "t"]
+    at_target = ce.expr.subs({t_sym: 1})
+    at_top = sp.cancel(at_target.subs({y_sym: 1 / (1 + _REST)}))
+    at_target = at_target.subs({y_sym: sp.Symbol("y_t")})
+    out.append(KernelCode(
+        "categorical_nll_grad", "categorical_nll_grad(z, t)",
+        r"""Gradient of :func:`categorical_nll` with respect to the logits: ``z`` (N, K), ``t``
+    (N,) -> (N, K), :math:`\operatorname{softmax}(z) - \mathbf 1_t` (``softmax.ce_gradient``).
+
+    Softmax as in :func:`softmax`; at the target class, when it is the top logit, the entry
+    :math:`y_t - 1` is formed as :math:`-\text{rest}/(1 + \text{rest})` (exact algebra on the
+    shifted sum), so a confident correct prediction gives -1e-30, not 0.""",
+        _sources("softmax.ce_gradient", "softmax.shift_invariance"),
+        [*take,
+         f"y = {printer.doprint(y)}",
+         "y_t = numpy.take_along_axis(y, col, axis=1)",
+         f"grad_t = numpy.where(col == top, {printer.doprint(at_top)}, {printer.doprint(at_target)})",
+         "numpy.put_along_axis(y, col, grad_t, axis=1)",
+         "return y"], [ce.expr], "glm"))
+    return out
+
+
+# --- dense layer and F-beta ---------------------------------------------------------------------
+
+
+def dense_kernels() -> list[KernelCode]:
+    r"""Backward step of :math:`\bar Y = X W + \mathbf 1 b^T`: the gradients of any loss
+    :math:`L` with :math:`G = \partial L / \partial \bar Y` are those of the linear form
+    :math:`\operatorname{tr}(G^T \bar Y)`; SymPy's matrix calculus differentiates it."""
+    n, m, o = sp.symbols("N M O", integer=True, positive=True)
+    X = sp.MatrixSymbol("inputs", n, m)
+    W = sp.MatrixSymbol("weights", m, o)
+    G = sp.MatrixSymbol("grad_out", n, o)
+    b = sp.MatrixSymbol("bias", o, 1)
+    linear = sp.Trace(G.T * (X * W + sp.OneMatrix(n, 1) * b.T))
+    printer = KernelPrinter()
+    grads = [sp.diff(linear, v) for v in (W, b, X)]
+    texts = [printer.doprint(g) for g in grads]
+    body = [
+        "grad_out = _as_float(grad_out)",
+        "inputs = _as_float(inputs)",
+        "weights = _as_float(weights)",
+        "_check_dense(grad_out, inputs, weights)",
+        f"grad_weights = {texts[0]}",
+        f"grad_bias = {texts[1]}",
+        f"grad_inputs = {texts[2]}",
+        "return grad_weights, grad_bias, grad_inputs",
+    ]
+    return [KernelCode(
+        "dense_backward", "dense_backward(grad_out, inputs, weights)",
+        r"""Backward step of a dense layer :math:`\bar Y = X W + \mathbf 1 b^T`.
+
+    ``grad_out`` :math:`G = \partial L/\partial \bar Y` (N, O), ``inputs`` X (N, M), ``weights``
+    W (M, O) -> ``(grad_weights, grad_bias, grad_inputs)``: :math:`X^T G` (M, O),
+    :math:`G^T \mathbf 1` (O,), :math:`G W^T` (N, M) (matrix calculus of
+    :math:`\operatorname{tr}(G^T \bar Y)`, BLAS products). No :math:`1/N` inside: the caller
+    scales ``grad_out``.""",
+        (), body, grads, "mlp")]
+
+
+def fbeta_kernels() -> list[KernelCode]:
+    f = result("fscore.fbeta")
+    names = {s: sp.Symbol(s.name.lower(), real=True) for s in f.expr.free_symbols}
+    expr = f.expr.xreplace(names)
+    num, den = sp.fraction(sp.together(expr))
+    printer = KernelPrinter()
+    body = [
+        "tp, fp, fn = numpy.broadcast_arrays(_as_float(tp), _as_float(fp), _as_float(fn))",
+        "beta = _check_beta(beta)",
+        f"num = {printer.doprint(num)}",
+        f"den = {printer.doprint(den)}",
+        "out = numpy.full(den.shape, zero_division, dtype=numpy.float64)",
+        "numpy.divide(num, den, out=out, where=den != 0)",
+        "return out",
+    ]
+    return [KernelCode(
+        "fbeta_from_counts", "fbeta_from_counts(tp, fp, fn, beta=1.0, zero_division=0.0)",
+        r"""F-beta from the counts, elementwise over broadcast arrays (``fscore.fbeta``):
+    :math:`(1 + \beta^2) TP / ((1 + \beta^2) TP + \beta^2 FN + FP)`; ``zero_division`` where
+    the denominator is 0 (no TP, FP or FN).""",
+        _sources("fscore.fbeta"), body, [f.expr], "fscore")]
+
+
+def all_kernels() -> list[KernelCode]:
+    """Every public kernel, in the order of the generated module."""
+    return sigmoid_kernels() + softmax_kernels() + loss_kernels() + dense_kernels() + fbeta_kernels()

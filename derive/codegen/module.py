@@ -1,0 +1,94 @@
+"""Assembling the generated kernel module: header (generated, command, digest), the NumPy
+building blocks of :mod:`derive.codegen.runtime`, and the kernels, as one NumPy-only file."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import textwrap
+from pathlib import Path
+
+import sympy as sp
+
+from derive.codegen import runtime
+from derive.codegen.kernels import KernelCode, all_kernels
+from derive.codegen.sources import fingerprint
+
+#: Where ``derive codegen`` writes the package's kernels (relative to the repository root).
+GENERATED_PATH = Path("numeric") / "kernels" / "_generated.py"
+DEFAULT_COMMAND = "derive codegen"
+
+
+def digest(kernels: list[KernelCode]) -> str:
+    """SHA-256 of the source results and of the expressions each kernel was printed from."""
+    h = hashlib.sha256()
+    ids = sorted({rid for k in kernels for rid in k.sources})
+    for line in fingerprint(ids):
+        h.update(line.encode())
+        h.update(b"\n")
+    for k in kernels:
+        h.update(k.name.encode())
+        for e in k.exprs:
+            h.update(sp.srepr(e).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _kernel_source(k: KernelCode) -> str:
+    sources = ", ".join(k.sources) if k.sources else "definitions stated in the docstring"
+    doc = f'{k.doc}\n\n    Generated from: {sources}.\n    '
+    body = textwrap.indent("\n".join(k.body), "    ")
+    return f'def {k.signature}:\n    r"""{doc}"""\n{body}\n'
+
+
+def render(kernels: list[KernelCode] | None = None, *, command: str = DEFAULT_COMMAND,
+           title: str = "NumPy kernels generated from the derivations of derive") -> str:
+    """The text of a generated module holding ``kernels`` (default: all of them)."""
+    from derive.codegen.rewriting import ALL_RULES, prove_rules
+
+    prove_rules(ALL_RULES)  # no code is printed from a rewrite rule that is not an identity
+    kernels = all_kernels() if kernels is None else kernels
+    ids = sorted({rid for k in kernels for rid in k.sources})
+    names = [k.name for k in kernels]
+    header = [
+        f'"""{title}.',
+        "",
+        f"GENERATED FILE - do not edit. Written by `{command}`; `derive codegen --check` fails on drift.",
+        f"Source derivation results: {', '.join(ids)}.",
+        f"Digest of the source derivations (SHA-256): {digest(kernels)}",
+        "",
+        "NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the",
+        "derived identity that makes it stable and the results it was generated from.",
+        '"""',
+        "",
+        "import numpy",
+        "",
+        "__all__ = [",
+        *[f"    {n!r}," for n in names],
+        "]",
+        "",
+    ]
+    parts = ["\n".join(header)]
+    for fn in runtime.RUNTIME:
+        parts.append(inspect.getsource(fn))
+    for k in kernels:
+        parts.append(_kernel_source(k))
+    return "\n\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+def default_path() -> Path:
+    """The generated file inside the installed ``numeric`` package (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("numeric")
+    if spec is None or not spec.submodule_search_locations:
+        raise LookupError("the numeric package is not importable; run from the repository or install it")
+    return Path(list(spec.submodule_search_locations)[0]) / "kernels" / "_generated.py"
+
+
+def kernels_of_topic(topic: str) -> list[KernelCode]:
+    chosen = [k for k in all_kernels() if k.topic == topic]
+    if not chosen:
+        topics = sorted({k.topic for k in all_kernels()})
+        raise LookupError(f"no kernels for topic {topic!r}; topics with kernels: {', '.join(topics)}")
+    return chosen

@@ -1,0 +1,48 @@
+"""Printing SymPy expressions as NumPy code (SymPy's ``NumPyPrinter``, a few overrides)."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+
+class KernelPrinter(NumPyPrinter):
+    """``NumPyPrinter`` that keeps the order of unevaluated sums (the rewrite rules rely on it
+    to add the small term last) and prints two-argument ``Max``/``Min`` as ``numpy.maximum``."""
+
+    def __init__(self, settings=None):
+        super().__init__({"order": "none", "fully_qualified_modules": True, **(settings or {})})
+
+    def _print_Max(self, expr):
+        return self._fold("numpy.maximum", expr.args)
+
+    def _print_Min(self, expr):
+        return self._fold("numpy.minimum", expr.args)
+
+    def _fold(self, name, args):
+        text = self._print(args[0])
+        for a in args[1:]:
+            text = f"{name}({text}, {self._print(a)})"
+        return text
+
+    def _print_MatMul(self, expr):
+        # G^T 1 (a product with a column of ones) is a column sum, not a matrix product.
+        *head, last = expr.args
+        if isinstance(last, sp.OneMatrix) and last.shape[1] == 1:
+            return f"({self._print(sp.MatMul(*head))}).sum(axis=1)"
+        return super()._print_MatMul(expr)
+
+    def _print_Abs(self, expr):
+        return f"numpy.abs({self._print(expr.args[0])})"
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+
+def print_assignments(expr: sp.Basic, printer: KernelPrinter | None = None, prefix: str = "_c"):
+    """Common-subexpression elimination, then printing: ``(lines, final_expression_text)``."""
+    printer = printer or KernelPrinter()
+    names = sp.numbered_symbols(prefix)
+    replacements, (reduced,) = sp.cse([expr], symbols=names, optimizations=None, order="none")
+    lines = [f"{printer.doprint(sym)} = {printer.doprint(sub)}" for sym, sub in replacements]
+    return lines, printer.doprint(reduced)

@@ -1,0 +1,85 @@
+"""NumPy building blocks copied verbatim into every generated kernel module.
+
+They are floating-point mechanics, not derived formulas: the max-shift of a row with the
+rounding error of ``z - max`` recovered exactly (Knuth's TwoSum), and the sum of a shifted
+exponential row without its top entry (which is exactly ``exp(0) = 1``), so that
+``log(sum) = log1p(rest)`` keeps tiny probabilities. This module must stay NumPy-only: the
+generator copies the source of the functions listed in ``RUNTIME`` with :func:`inspect.getsource`.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+
+def _as_float(a):
+    return numpy.asarray(a, dtype=numpy.float64)
+
+
+def _shift_by_max(z, axis):
+    """``z - max(z)`` along ``axis`` as ``(d, err, top)`` with ``d + err = z - max`` exactly.
+
+    ``d = fl(z - m)``; ``err`` is its rounding error (TwoSum), which ``exp`` would otherwise
+    amplify by ``|d|`` (about 460 ulp at probabilities near 1e-200). ``top`` holds the index
+    of a maximum along ``axis`` (``keepdims``), where ``d = err = 0`` exactly.
+    """
+    top = numpy.expand_dims(numpy.argmax(z, axis=axis), axis)
+    m = numpy.take_along_axis(z, top, axis=axis)
+    with numpy.errstate(over="ignore", invalid="ignore"):
+        d = z - m
+        bb = d - z
+        err = d - bb
+        numpy.subtract(z, err, out=err)
+        bb += m
+        err -= bb
+    if not numpy.isfinite(d).all():  # |z - m| beyond the double range: exp(d) is 0 there anyway
+        err[~numpy.isfinite(err)] = 0.0
+    return d, err, top
+
+
+def _exp_rest(d, err, top, axis):
+    """``(e, rest)``: ``e = exp(d + err)`` to first order, and ``rest`` = the row sum of ``e``
+    without the top entry (``keepdims``), so that the full sum is ``1 + rest``."""
+    e = numpy.exp(d)
+    e *= err + 1.0
+    numpy.put_along_axis(e, top, 0.0, axis=axis)
+    rest = e.sum(axis=axis, keepdims=True)
+    numpy.put_along_axis(e, top, 1.0, axis=axis)
+    return e, rest
+
+
+
+
+
+def _class_indices(t, z):
+    """``t`` as an (N,) integer index array into the rows of ``z`` (N, K); ValueError otherwise."""
+    t = numpy.asarray(t)
+    if z.ndim != 2:
+        raise ValueError(f"logits must have shape (N, K), got {z.shape}")
+    if t.shape != z.shape[:1]:
+        raise ValueError(f"targets must have shape ({z.shape[0]},), got {t.shape}")
+    if t.size and not numpy.issubdtype(t.dtype, numpy.integer):
+        if not numpy.all(numpy.mod(t, 1) == 0):
+            raise ValueError("targets must be integer class indices")
+    t = t.astype(numpy.intp)
+    if t.size and (t.min() < 0 or t.max() >= z.shape[1]):
+        raise ValueError(f"class indices must lie in 0..{z.shape[1] - 1}")
+    return t
+
+
+def _check_dense(grad_out, inputs, weights):
+    if grad_out.ndim != 2 or inputs.ndim != 2 or weights.ndim != 2:
+        raise ValueError("grad_out, inputs and weights must be 2-D: (N, O), (N, M), (M, O)")
+    n, o = grad_out.shape
+    if inputs.shape[0] != n or weights.shape != (inputs.shape[1], o):
+        raise ValueError(
+            f"shapes do not match: grad_out {grad_out.shape}, inputs {inputs.shape}, weights {weights.shape}"
+        )
+
+
+def _check_beta(beta):
+    beta = float(beta)
+    if not beta >= 0 or beta == numpy.inf:
+        raise ValueError(f"beta must be a finite number >= 0, got {beta}")
+    return beta
+RUNTIME = (_as_float, _shift_by_max, _exp_rest, _class_indices, _check_dense, _check_beta)

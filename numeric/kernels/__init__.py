@@ -1,0 +1,23 @@
+"""NumPy kernels generated from the derivations (``derive codegen`` writes ``_generated.py``).
+
+The public API (names and signatures are a contract for numeric.mlp, numeric.glm and the metrics):
+
+* activations, elementwise: ``sigmoid``, ``sigmoid_derivative`` (:math:`\\sigma(x)\\sigma(-x)`),
+  ``log_sigmoid``, ``softplus``, ``tanh_derivative`` (:math:`1 - \\tanh^2`), ``relu``,
+  ``relu_derivative`` (1 where x > 0, else 0), ``identity``, ``identity_derivative``;
+* ``softmax(z, axis=-1)``, ``log_softmax(z, axis=-1)``;
+* losses from logits per example (no mean) and their gradients with respect to the logits:
+  ``gaussian_nll``/``gaussian_nll_grad`` (:math:`(\\bar y - t)^2/2`, :math:`\\bar y - t`),
+  ``bernoulli_nll``/``bernoulli_nll_grad`` (:math:`\\operatorname{softplus}(\\bar y) - t\\bar y`,
+  :math:`\\sigma(\\bar y) - t`), ``categorical_nll``/``categorical_nll_grad`` (z (N, K), t (N,)
+  class indices; :math:`\\operatorname{logsumexp}(z) - z_t`, :math:`\\operatorname{softmax}(z) -
+  \\mathbf 1_t`), ``poisson_nll``/``poisson_nll_grad`` (:math:`e^\\eta - t\\eta`, with
+  :math:`\\log t!` dropped; :math:`e^\\eta - t`);
+* ``dense_backward(grad_out, inputs, weights) -> (grad_weights, grad_bias, grad_inputs)``;
+* ``fbeta_from_counts(tp, fp, fn, beta=1.0, zero_division=0.0)``.
+
+This package never imports SymPy.
+"""
+
+from numeric.kernels._generated import *  # noqa: F401,F403
+from numeric.kernels._generated import __all__  # noqa: F401

@@ -1,0 +1,402 @@
+"""NumPy kernels generated from the derivations of derive.
+
+GENERATED FILE - do not edit. Written by `derive codegen`; `derive codegen --check` fails on drift.
+Source derivation results: fscore.fbeta, sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient, softmax.log_probabilities, softmax.shift_invariance, softmax.sigmoid.
+Digest of the source derivations (SHA-256): 6cdc256da9804f8e30404ee3c83a8a169c68c6bd8bec20cbf7d1878318e6b580
+
+NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
+derived identity that makes it stable and the results it was generated from.
+"""
+
+import numpy
+
+__all__ = [
+    'sigmoid',
+    'sigmoid_derivative',
+    'log_sigmoid',
+    'softplus',
+    'tanh_derivative',
+    'relu',
+    'relu_derivative',
+    'identity',
+    'identity_derivative',
+    'softmax',
+    'log_softmax',
+    'gaussian_nll',
+    'gaussian_nll_grad',
+    'bernoulli_nll',
+    'bernoulli_nll_grad',
+    'poisson_nll',
+    'poisson_nll_grad',
+    'categorical_nll',
+    'categorical_nll_grad',
+    'dense_backward',
+    'fbeta_from_counts',
+]
+
+
+def _as_float(a):
+    return numpy.asarray(a, dtype=numpy.float64)
+
+
+def _shift_by_max(z, axis):
+    """``z - max(z)`` along ``axis`` as ``(d, err, top)`` with ``d + err = z - max`` exactly.
+
+    ``d = fl(z - m)``; ``err`` is its rounding error (TwoSum), which ``exp`` would otherwise
+    amplify by ``|d|`` (about 460 ulp at probabilities near 1e-200). ``top`` holds the index
+    of a maximum along ``axis`` (``keepdims``), where ``d = err = 0`` exactly.
+    """
+    top = numpy.expand_dims(numpy.argmax(z, axis=axis), axis)
+    m = numpy.take_along_axis(z, top, axis=axis)
+    with numpy.errstate(over="ignore", invalid="ignore"):
+        d = z - m
+        bb = d - z
+        err = d - bb
+        numpy.subtract(z, err, out=err)
+        bb += m
+        err -= bb
+    if not numpy.isfinite(d).all():  # |z - m| beyond the double range: exp(d) is 0 there anyway
+        err[~numpy.isfinite(err)] = 0.0
+    return d, err, top
+
+
+def _exp_rest(d, err, top, axis):
+    """``(e, rest)``: ``e = exp(d + err)`` to first order, and ``rest`` = the row sum of ``e``
+    without the top entry (``keepdims``), so that the full sum is ``1 + rest``."""
+    e = numpy.exp(d)
+    e *= err + 1.0
+    numpy.put_along_axis(e, top, 0.0, axis=axis)
+    rest = e.sum(axis=axis, keepdims=True)
+    numpy.put_along_axis(e, top, 1.0, axis=axis)
+    return e, rest
+
+
+def _class_indices(t, z):
+    """``t`` as an (N,) integer index array into the rows of ``z`` (N, K); ValueError otherwise."""
+    t = numpy.asarray(t)
+    if z.ndim != 2:
+        raise ValueError(f"logits must have shape (N, K), got {z.shape}")
+    if t.shape != z.shape[:1]:
+        raise ValueError(f"targets must have shape ({z.shape[0]},), got {t.shape}")
+    if t.size and not numpy.issubdtype(t.dtype, numpy.integer):
+        if not numpy.all(numpy.mod(t, 1) == 0):
+            raise ValueError("targets must be integer class indices")
+    t = t.astype(numpy.intp)
+    if t.size and (t.min() < 0 or t.max() >= z.shape[1]):
+        raise ValueError(f"class indices must lie in 0..{z.shape[1] - 1}")
+    return t
+
+
+def _check_dense(grad_out, inputs, weights):
+    if grad_out.ndim != 2 or inputs.ndim != 2 or weights.ndim != 2:
+        raise ValueError("grad_out, inputs and weights must be 2-D: (N, O), (N, M), (M, O)")
+    n, o = grad_out.shape
+    if inputs.shape[0] != n or weights.shape != (inputs.shape[1], o):
+        raise ValueError(
+            f"shapes do not match: grad_out {grad_out.shape}, inputs {inputs.shape}, weights {weights.shape}"
+        )
+
+
+def _check_beta(beta):
+    beta = float(beta)
+    if not beta >= 0 or beta == numpy.inf:
+        raise ValueError(f"beta must be a finite number >= 0, got {beta}")
+    return beta
+
+
+def sigmoid(x):
+    r"""The logistic sigmoid :math:`\sigma(x) = 1/(1 + e^{-x})`, elementwise.
+
+    Stable form by the symmetry :math:`\sigma(-x) = 1 - \sigma(x)` (``sigmoid.symmetry``):
+    :math:`1/(1 + e^{-|x|})` for :math:`x \ge 0` and :math:`e^{-|x|}/(1 + e^{-|x|})` for
+    :math:`x < 0`, so only :math:`e^{-|x|} \le 1` is formed (no overflow; subnormal results kept).
+
+    Generated from: sigmoid.symmetry.
+    """
+    x = _as_float(x)
+    _c0 = numpy.exp(-numpy.abs(x))
+    return numpy.where(numpy.greater_equal(x, 0), 1, _c0)/(1 + _c0)
+
+
+def sigmoid_derivative(x):
+    r"""The derivative :math:`\sigma'(x) = \sigma(x)\,\sigma(-x)`, elementwise
+    (``sigmoid.derivative_stable``; not :math:`\sigma(1 - \sigma)`, which is 0 instead of
+    4.2e-18 at x = 40).
+
+    The product is even, so it is :math:`E/(1 + E)^2` with :math:`E = e^{-|x|}`
+    (``sigmoid.symmetry``): no overflow, no cancellation.
+
+    Generated from: sigmoid.derivative_stable, sigmoid.symmetry.
+    """
+    x = _as_float(x)
+    _c0 = numpy.exp(-numpy.abs(x))
+    return _c0/(1 + _c0)**2
+
+
+def log_sigmoid(x):
+    r""":math:`\log \sigma(x) = -\log(1 + e^{-x}) = -\operatorname{softplus}(-x)`, elementwise.
+
+    Stable form :math:`\min(x, 0) - \operatorname{log1p}(e^{-|x|})` from
+    :math:`\log(1 + e^{u}) = u + \log(1 + e^{-u})` (the log-add-exp identity): exact to the last
+    bits both for :math:`x \to -\infty` (:math:`\approx x`) and :math:`x \to \infty`
+    (:math:`\approx -e^{-x}`).
+
+    Generated from: sigmoid.symmetry.
+    """
+    x = _as_float(x)
+    return -numpy.maximum(0, -x) - numpy.log1p(numpy.exp(-numpy.abs(x)))
+
+
+def softplus(x):
+    r""":math:`\operatorname{softplus}(x) = \log(1 + e^{x})`, elementwise.
+
+    Stable form :math:`\max(x, 0) + \operatorname{log1p}(e^{-|x|})` (log-add-exp identity
+    :math:`\log(1 + e^{u}) = u + \log(1 + e^{-u})`).
+
+    Generated from: definitions stated in the docstring.
+    """
+    x = _as_float(x)
+    return numpy.maximum(0, x) + numpy.log1p(numpy.exp(-numpy.abs(x)))
+
+
+def tanh_derivative(x):
+    r"""The derivative of tanh, :math:`1 - \tanh^2(x)`, elementwise (``sigmoid.tanh_derivative``).
+
+    Stable form :math:`4\sigma(2x)\sigma(-2x) = 4E/(1 + E)^2` with :math:`E = e^{-2|x|}`
+    (``sigmoid.tanh_derivative``, ``sigmoid.symmetry``): :math:`1 - \tanh^2` cancels to 0 for
+    :math:`|x| > 19` where the truth is :math:`\approx 4 e^{-2|x|}`.
+
+    Generated from: sigmoid.tanh_derivative, sigmoid.symmetry.
+    """
+    x = _as_float(x)
+    with numpy.errstate(over="ignore"):
+        _c0 = numpy.exp(-2*numpy.abs(x))
+        return 4*_c0/(1 + _c0)**2
+
+
+def relu(x):
+    r""":math:`\operatorname{relu}(x) = \max(x, 0)`, elementwise.
+
+    Generated from: definitions stated in the docstring.
+    """
+    x = _as_float(x)
+    return numpy.maximum(0, x)
+
+
+def relu_derivative(x):
+    r"""The derivative of relu, the Heaviside step: 1 where :math:`x > 0`, else 0 (the value
+    at 0 is the subgradient 0).
+
+    Generated from: definitions stated in the docstring.
+    """
+    x = _as_float(x)
+    return numpy.where(numpy.greater(x, 0), 1.0, 0.0)
+
+
+def identity(x):
+    r"""The identity activation :math:`x` (as a float array; no copy is made).
+
+    Generated from: definitions stated in the docstring.
+    """
+    x = _as_float(x)
+    return x
+
+
+def identity_derivative(x):
+    r"""The derivative of the identity, :math:`1`, shaped like ``x``.
+
+    Generated from: definitions stated in the docstring.
+    """
+    x = _as_float(x)
+    return numpy.full_like(x, 1.0)
+
+
+def softmax(z, axis=-1):
+    r"""Softmax :math:`y_i = e^{z_i} / \sum_k e^{z_k}` along ``axis`` (any shape).
+
+    Max-shift by shift invariance (``softmax.shift_invariance``, :math:`c = -\max_k z_k`): only
+    :math:`e^{d}` with :math:`d \le 0` is formed. The rounding error of :math:`z - \max z` is
+    recovered exactly (TwoSum) and applied to first order, so tiny probabilities keep full
+    relative accuracy, and the sum is :math:`1 + \text{rest}` (the top term is exactly 1).
+
+    Generated from: softmax.shift_invariance.
+    """
+    z = _as_float(z)
+    d, err, top = _shift_by_max(z, axis)
+    e, rest = _exp_rest(d, err, top, axis)
+    return e/(1 + rest)
+
+
+def log_softmax(z, axis=-1):
+    r"""Log-softmax :math:`\log y_i = z_i - \log \sum_k e^{z_k}` along ``axis``
+    (``softmax.log_probabilities``).
+
+    Max-shift (``softmax.shift_invariance``): :math:`(z_i - m) - \operatorname{log1p}(\text{rest})`
+    where rest is the sum without the top term, so the top class gets :math:`-\text{rest}`
+    (e.g. -1.7e-27) instead of 0; the rounding error of :math:`z_i - m` is added last.
+
+    Generated from: softmax.log_probabilities, softmax.shift_invariance.
+    """
+    z = _as_float(z)
+    d, err, top = _shift_by_max(z, axis)
+    e, rest = _exp_rest(d, err, top, axis)
+    return (d - numpy.log1p(rest)) + err
+
+
+def gaussian_nll(ybar, t):
+    r"""Gaussian (MSE) negative log-likelihood per example, :math:`(\bar y - t)^2 / 2`
+    (unit variance; the constant :math:`\log(2\pi)/2` is dropped). No mean is taken.
+
+    Generated from: definitions stated in the docstring.
+    """
+    ybar = _as_float(ybar)
+    t = _as_float(t)
+    with numpy.errstate(over="ignore"):
+        return (1/2)*(ybar - t)**2
+
+
+def gaussian_nll_grad(ybar, t):
+    r"""Gradient of :func:`gaussian_nll` with respect to the logit: :math:`\bar y - t`.
+
+    Generated from: definitions stated in the docstring.
+    """
+    ybar = _as_float(ybar)
+    t = _as_float(t)
+    with numpy.errstate(over="ignore"):
+        return ybar - t
+
+
+def bernoulli_nll(ybar, t):
+    r"""Bernoulli NLL (binary cross-entropy) from the logit, per example:
+    :math:`-t\log\sigma(\bar y) - (1 - t)\log\sigma(-\bar y) = \operatorname{softplus}(\bar y) - t\bar y`.
+
+    Stable form :math:`(\max(\bar y, 0) - t\bar y) + \operatorname{log1p}(e^{-|\bar y|})`
+    (``sigmoid.symmetry``, :math:`\log\sigma(u) = -\operatorname{softplus}(-u)`, the log-add-exp
+    identity); exact for :math:`t \in \{0, 1\}` at any logit.
+
+    Generated from: sigmoid.symmetry.
+    """
+    ybar = _as_float(ybar)
+    t = _as_float(t)
+    return -t*ybar + numpy.maximum(0, ybar) + numpy.log1p(numpy.exp(-numpy.abs(ybar)))
+
+
+def bernoulli_nll_grad(ybar, t):
+    r"""Gradient of :func:`bernoulli_nll` with respect to the logit: :math:`\sigma(\bar y) - t`
+    (``softmax.ce_gradient`` with the sigmoid as a two-class softmax, ``softmax.sigmoid``).
+
+    Stable form :math:`(1 - t)\sigma(\bar y) - t\sigma(-\bar y)` (``sigmoid.symmetry``): for
+    :math:`t = 1` the result is :math:`-\sigma(-\bar y)` (e.g. -4.2e-18 at 40), not 0.
+
+    Generated from: softmax.ce_gradient, softmax.sigmoid, sigmoid.symmetry.
+    """
+    ybar = _as_float(ybar)
+    t = _as_float(t)
+    _c0 = numpy.exp(-numpy.abs(ybar))
+    _c1 = (1 + _c0)**(-1.0)
+    return _c1*(1 - t)*numpy.where(numpy.greater_equal(ybar, 0), 1, _c0) - _c1*t*numpy.where(numpy.greater_equal(-ybar, 0), 1, _c0)
+
+
+def poisson_nll(eta, t):
+    r"""Poisson NLL from the log-rate :math:`\eta` (:math:`\lambda = e^\eta`), per example:
+    :math:`e^\eta - t\eta`. The term :math:`\log t!` does not depend on :math:`\eta` and is
+    dropped. Formed from the log-rate, never from :math:`\log\lambda` of a rounded rate.
+
+    Generated from: definitions stated in the docstring.
+    """
+    eta = _as_float(eta)
+    t = _as_float(t)
+    with numpy.errstate(over="ignore"):
+        return -eta*t + numpy.exp(eta)
+
+
+def poisson_nll_grad(eta, t):
+    r"""Gradient of :func:`poisson_nll` with respect to the log-rate: :math:`e^\eta - t`.
+
+    Generated from: definitions stated in the docstring.
+    """
+    eta = _as_float(eta)
+    t = _as_float(t)
+    with numpy.errstate(over="ignore"):
+        return -t + numpy.exp(eta)
+
+
+def categorical_nll(z, t):
+    r"""Categorical NLL (cross-entropy) from logits, per example: ``z`` (N, K), ``t`` (N,)
+    integer classes -> (N,), :math:`\log\sum_k e^{z_k} - z_t = -\log\operatorname{softmax}(z)_t`
+    (``softmax.log_probabilities``), max-shifted (``softmax.shift_invariance``) with the
+    rounding error of :math:`z_t - \max z` recovered and :math:`\operatorname{log1p}` of the
+    sum without its top term.
+
+    Generated from: softmax.log_probabilities, softmax.shift_invariance.
+    """
+    z = _as_float(z)
+    t = _class_indices(t, z)
+    axis = -1
+    d, err, top = _shift_by_max(z, axis)
+    e, rest = _exp_rest(d, err, top, axis)
+    col = t[:, None]
+    d_t = numpy.take_along_axis(d, col, axis=1)[:, 0]
+    err_t = numpy.take_along_axis(err, col, axis=1)[:, 0]
+    rest = rest[:, 0]
+    return (-d_t + numpy.log1p(rest)) - err_t
+
+
+def categorical_nll_grad(z, t):
+    r"""Gradient of :func:`categorical_nll` with respect to the logits: ``z`` (N, K), ``t``
+    (N,) -> (N, K), :math:`\operatorname{softmax}(z) - \mathbf 1_t` (``softmax.ce_gradient``).
+
+    Softmax as in :func:`softmax`; at the target class, when it is the top logit, the entry
+    :math:`y_t - 1` is formed as :math:`-\text{rest}/(1 + \text{rest})` (exact algebra on the
+    shifted sum), so a confident correct prediction gives -1e-30, not 0.
+
+    Generated from: softmax.ce_gradient, softmax.shift_invariance.
+    """
+    z = _as_float(z)
+    t = _class_indices(t, z)
+    axis = -1
+    d, err, top = _shift_by_max(z, axis)
+    e, rest = _exp_rest(d, err, top, axis)
+    col = t[:, None]
+    y = e/(1 + rest)
+    y_t = numpy.take_along_axis(y, col, axis=1)
+    grad_t = numpy.where(col == top, -rest/(1 + rest), -1 + y_t)
+    numpy.put_along_axis(y, col, grad_t, axis=1)
+    return y
+
+
+def dense_backward(grad_out, inputs, weights):
+    r"""Backward step of a dense layer :math:`\bar Y = X W + \mathbf 1 b^T`.
+
+    ``grad_out`` :math:`G = \partial L/\partial \bar Y` (N, O), ``inputs`` X (N, M), ``weights``
+    W (M, O) -> ``(grad_weights, grad_bias, grad_inputs)``: :math:`X^T G` (M, O),
+    :math:`G^T \mathbf 1` (O,), :math:`G W^T` (N, M) (matrix calculus of
+    :math:`\operatorname{tr}(G^T \bar Y)`, BLAS products). No :math:`1/N` inside: the caller
+    scales ``grad_out``.
+
+    Generated from: definitions stated in the docstring.
+    """
+    grad_out = _as_float(grad_out)
+    inputs = _as_float(inputs)
+    weights = _as_float(weights)
+    _check_dense(grad_out, inputs, weights)
+    grad_weights = (inputs.T).dot(grad_out)
+    grad_bias = ((grad_out.T)).sum(axis=1)
+    grad_inputs = (grad_out).dot(weights.T)
+    return grad_weights, grad_bias, grad_inputs
+
+
+def fbeta_from_counts(tp, fp, fn, beta=1.0, zero_division=0.0):
+    r"""F-beta from the counts, elementwise over broadcast arrays (``fscore.fbeta``):
+    :math:`(1 + \beta^2) TP / ((1 + \beta^2) TP + \beta^2 FN + FP)`; ``zero_division`` where
+    the denominator is 0 (no TP, FP or FN).
+
+    Generated from: fscore.fbeta.
+    """
+    tp, fp, fn = numpy.broadcast_arrays(_as_float(tp), _as_float(fp), _as_float(fn))
+    beta = _check_beta(beta)
+    num = tp*(1 + beta**2)
+    den = fp + fn*beta**2 + tp*(1 + beta**2)
+    out = numpy.full(den.shape, zero_division, dtype=numpy.float64)
+    numpy.divide(num, den, out=out, where=den != 0)
+    return out
