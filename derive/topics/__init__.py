@@ -32,6 +32,8 @@ TOPICS: dict[str, Topic] = {
         Topic("dropout", "Dropout: inverted scaling keeps the expectation", "derive.topics.dropout"),
         Topic("glm", "Generalized linear models: NLL, gradients, the GLM table, the Poisson activation",
               "derive.topics.glm", cli="derive.cli.topic_glm:glm_command"),
+        Topic("mse-nll", "Mean squared error as the Gaussian NLL; the MLE of the variance", "derive.topics.mse_nll"),
+        Topic("lagrange", "Lagrange multipliers: x + y on the unit circle", "derive.topics.lagrange"),
         Topic("fscore", "F-scores: F1, F-beta, means, micro and macro averaging", "derive.topics.fscore"),
     ]
 }
