@@ -115,9 +115,10 @@ class Derivation:
 
     # Jupyter display; the renderers are imported lazily to keep the model free of them.
     def _repr_latex_(self) -> str:
-        from reports.latex import render_latex
+        # Jupyter typesets only math in text/latex: one $$ aligned block, not \section etc.
+        from reports.latex import render_display
 
-        return render_latex(self)
+        return render_display(self)
 
     def _repr_markdown_(self) -> str:
         from reports.markdown import render_markdown

@@ -90,3 +90,32 @@ def render_latex(derivation, *, steps: bool = True, standalone: bool = False) ->
     if not standalone:
         return body
     return f"{PREAMBLE}\\begin{{document}}\n{body}\n\\end{{document}}\n"
+
+
+def render_display(derivation, *, steps: bool = True) -> str:
+    r"""The derivation as one display-math block ``$$\begin{aligned} ... \end{aligned}$$``.
+
+    For Jupyter's ``_repr_latex_`` (MathJax typesets only math there, so headings, rules and
+    proof methods are ``\text``/``\textbf`` rows inside the block) and anything else that renders
+    math only. The macros are those of the LaTeX fragment that KaTeX and MathJax also know.
+    """
+    rows = [rf"&\textbf{{{rule_latex(derivation.title)}}}"]
+    if derivation.assumptions:
+        rows.append(r"&\text{Assumptions: }" + r",\quad ".join(a.latex for a in derivation.assumptions))
+    if steps:
+        for title, chain in derivation.chains():
+            rows.append(rf"&\textit{{{rule_latex(title)}}}")
+            rows.extend(_step_line(s, n == 0) for n, s in enumerate(chain))
+    for table in derivation.tables:
+        rows.append(rf"&\textit{{{rule_latex(table.title)}}}")
+        rows.extend(
+            "&" + r",\quad ".join(c if cell_kind(c) == MATH else rf"\text{{{latex_escape(c)}}}" for c in row)
+            for row in table.rows
+        )
+    if derivation.results:
+        rows.append(r"&\textit{Results}")
+        rows.extend(
+            rf"&\boxed{{{to_latex(r.lhs)} = {to_latex(r.expr)}}} && \text{{{latex_escape(r.id)}}}"
+            for r in derivation.results
+        )
+    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
