@@ -34,6 +34,8 @@ TOPICS: dict[str, Topic] = {
               "derive.topics.glm", cli="derive.cli.topic_glm:glm_command"),
         Topic("mse-nll", "Mean squared error as the Gaussian NLL; the MLE of the variance", "derive.topics.mse_nll"),
         Topic("lagrange", "Lagrange multipliers: x + y on the unit circle", "derive.topics.lagrange"),
+        Topic("maxent", "Maximum entropy: the uniform distribution and softmax as the maximum-entropy classifier",
+              "derive.topics.maxent"),
         Topic("fscore", "F-scores: F1, F-beta, means, micro and macro averaging", "derive.topics.fscore"),
     ]
 }

@@ -170,13 +170,15 @@ def _solve(equations, unknowns):
     return [{inverse[k]: v.xreplace(back) for k, v in sol.items()} for sol in solutions]
 
 
-def on_solutions(equation, unknown, pattern=None):
+def on_solutions(equation, unknown, pattern=None, inner=None):
     r"""``prev == expr`` at every solution of ``equation = 0`` for ``unknown`` (found by SymPy).
 
     With ``pattern`` (free index symbols of ``unknown``, an Indexed element), the solution is
     applied to every element of the family: :math:`\pi_{m,n} \to` the solution with
     :math:`(i, k) \to (m, n)`, so that sums over the family see the stationary point.
+    ``inner`` compares the two sides there (default :func:`prove_equal`).
     """
+    compare = inner or prove_equal
 
     def prove(a, b, ctx: ProofContext) -> Proof:
         try:
@@ -196,11 +198,12 @@ def on_solutions(equation, unknown, pattern=None):
                     lambda x: isinstance(x, sp.Indexed) and x.base == base,
                     lambda x: value.xreplace(dict(zip(free, x.indices))),
                 )
-            proofs.append(prove_equal(rewrite(ctx.expand_definitions(a)), rewrite(ctx.expand_definitions(b)), ctx))
+            proofs.append(compare(rewrite(ctx.expand_definitions(a)), rewrite(ctx.expand_definitions(b)), ctx))
         shown = ", ".join(f"{unknown} = {s[unknown]}" for s in solutions)
         return _combine(proofs, f"SymPy solves {equation} = 0: {shown}; both sides agree there ({proofs[-1].detail})")
 
-    return _named(prove, f"on_solutions({sp.srepr(equation)};{sp.srepr(unknown)};{pattern})")
+    inner_name = getattr(inner, "__qualname__", "prove_equal")
+    return _named(prove, f"on_solutions({sp.srepr(equation)};{sp.srepr(unknown)};{pattern};{inner_name})")
 
 
 def ode_solution(ode: sp.Eq, func: sp.Basic, ics: dict | None = None):
