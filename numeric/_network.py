@@ -13,12 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-try:
-    from numeric import kernels as K
-
-    K.dense_backward  # noqa: B018
-except (ImportError, AttributeError):  # TEMPORARY: remove with numeric/_tmp_kernels_shim.py once numeric.kernels lands
-    from numeric import _tmp_kernels_shim as K
+from numeric import kernels as K
 
 
 @dataclass(frozen=True)

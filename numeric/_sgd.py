@@ -16,6 +16,11 @@ from numeric._network import Activation, Head, logits, mean_loss, sgd_epoch
 from numeric._validation import ConvergenceWarning, TrainingDivergedError
 
 
+#: A loss this many times larger than at the start of training counts as divergence (SGD with a
+#: too-large step grows the loss geometrically; it may take many epochs to overflow to inf).
+GROWTH_LIMIT = 1e6
+
+
 def _finite(params: list[np.ndarray]) -> bool:
     return all(np.isfinite(p).all() for p in params)
 
@@ -34,6 +39,9 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     lr, alpha = float(est.learning_rate_init), float(est.alpha)
     dropout = float(getattr(est, "dropout", 0.0))
     stopped = False
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        start_loss = mean_loss(logits(X, coefs, intercepts, act), T, head, coefs, alpha)
+    limit = GROWTH_LIMIT * max(abs(start_loss), 1.0)
     for _ in range(epochs):
         saved = [p.copy() for p in coefs + intercepts]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -42,11 +50,12 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
             z = logits(X, coefs, intercepts, act)
             loss = mean_loss(z, T, head, coefs, alpha)
         epoch = est.n_iter_ + 1
-        if not np.isfinite(loss) or not _finite(coefs + intercepts):
+        if not np.isfinite(loss) or not _finite(coefs + intercepts) or loss > limit:
             for p, s in zip(coefs + intercepts, saved):
                 p[...] = s
+            what = "NaN or inf" if not np.isfinite(loss) else f"over {GROWTH_LIMIT:g} times its starting value {start_loss:.4g}"
             raise TrainingDivergedError(
-                f"training diverged at epoch {epoch}: the training loss became {loss} (NaN or inf). "
+                f"training diverged at epoch {epoch}: the training loss became {loss:.4g} ({what}). "
                 f"Try a smaller learning rate (learning_rate_init={lr:g}, e.g. {lr / 10:g}) or scale the "
                 "features; the parameters are left at the end of the last finite epoch."
             )

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "derive.cli.codegen",
     "derive.cli.check",
     "derive.cli.grade",
+    "derive.cli.train",
 ]
 
 
