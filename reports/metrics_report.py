@@ -110,3 +110,40 @@ def write_metrics_report(path: Path, **data) -> Rendered:
     rendered = render_metrics_report(format_of(path), path.parent, path.stem, **data)
     write_text(path, rendered.text)
     return rendered
+
+
+def pr_curve_data(y_true, scores, *, pos_label=1) -> dict:
+    """``{"precision", "recall", "average_precision"}`` of binary ``scores`` (numeric.metrics)."""
+    from numeric.metrics import average_precision_score, precision_recall_curve
+
+    precision, recall, _ = precision_recall_curve(y_true, scores, pos_label=pos_label)
+    ap = average_precision_score(y_true, scores, pos_label=pos_label)
+    return {"precision": [float(p) for p in precision], "recall": [float(r) for r in recall],
+            "average_precision": float(ap)}
+
+
+def write_scores_report(path: Path, result: Mapping, y_true, y_pred, *, scores=None, pos_label=None,
+                        inputs: Mapping[str, object] | None = None, plots: bool | None = None) -> Rendered:
+    """The report of ``derive fscore``: ``result`` is its JSON dict (``per_class``, ``micro``,
+    ``macro``, ``weighted``, ``accuracy``, ...); the confusion matrix is counted from the labels and,
+    with binary ``scores``, the precision-recall curve drawn for ``pos_label`` (default 1)."""
+    import numpy as np
+
+    from numeric.metrics import confusion_matrix
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    labels = np.unique(np.concatenate([y_true, y_pred]))
+    metrics = {"accuracy": result.get("accuracy")}
+    for key in ("micro", "macro", "weighted"):
+        if key in result:
+            metrics[key] = {k: v for k, v in result[key].items() if k != "support"}
+    for key in ("macro_f_of_averages", "threshold", "n_samples"):
+        if result.get(key) is not None:
+            metrics[key] = result[key]
+    pr = None
+    if scores is not None:
+        pr = pr_curve_data(y_true, np.asarray(scores, dtype=float), pos_label=1 if pos_label is None else pos_label)
+    return write_metrics_report(
+        path, metrics=metrics, per_class=result.get("per_class"), inputs=inputs, plots=plots,
+        confusion=confusion_matrix(y_true, y_pred, labels=labels), labels=[str(l) for l in labels], pr_curve=pr,
+    )

@@ -144,3 +144,23 @@ def test_bad_data_is_an_error(tmp_path, change, message):
 def test_report_suffix_must_be_md_or_tex(tmp_path):
     with pytest.raises(ValueError, match=r"\.md or \.tex"):
         write_metrics_report(tmp_path / "r.html", metrics={"accuracy": 1.0})
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(5, 60), seed=st.integers(0, 2**16))
+def test_scores_report_counts_the_confusion_matrix(tmp_path_factory, n, seed):
+    from reports.metrics_report import write_scores_report
+
+    rng = np.random.default_rng(seed)
+    y_true = np.r_[0, 1, rng.integers(0, 2, n)]  # both classes present
+    scores = rng.random(len(y_true))
+    y_pred = (scores >= 0.5).astype(int)
+    out = tmp_path_factory.mktemp("s") / "scores.md"
+    result = {"per_class": {}, "accuracy": float(np.mean(y_true == y_pred))}
+    rendered = write_scores_report(out, result, y_true, y_pred, scores=scores, plots=False)
+    text = out.read_text()
+    for t in (0, 1):
+        row = [int(np.sum((y_true == t) & (y_pred == p))) for p in (0, 1)]
+        assert f"| {t} | {row[0]} | {row[1]} |" in text
+    assert "Precision-recall curve" in text and "| recall | precision |" in text
+    assert rendered.figures == []
