@@ -74,7 +74,7 @@ def check_answer(text: str, target: Target, *, syntax: str = "auto", limits: Lim
     if size > 4 * limits.max_nodes:
         return Verdict("invalid", f"rejected: the formula has {size} nodes (limit {4 * limits.max_nodes})",
                        latex, method="limits")
-    if target.lhs is not None and expr == target.lhs:
+    if target.lhs is not None and expr == target.lhs and (parsed.shape == "scalar") == target.lhs_is_scalar:
         return Verdict("invalid", "the answer restates the question; write the result out", latex, method="parse")
     num = numeric_compare(expr, target.expr, target.ctx)
     if num.equal is None:

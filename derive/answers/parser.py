@@ -58,7 +58,19 @@ class _PostLex(PostLex):
             t = pending.pop(0) if pending else next(tokens, None)
             if t is None:
                 return
-            if t.type == "CMD" and t.value[1:] in g.LATEX_FONTS:
+            if t.type == "CMD" and t.value[1:] in ("bar", "overline"):
+                # \bar y, \bar{y} -> the name ybar
+                nxt = next(tokens, None)
+                if nxt is not None and nxt.type == "NAME":
+                    out = [g.tok("NAME", nxt.value + "bar", nxt)]
+                elif nxt is not None and nxt.type == "LBRACE":
+                    name, close = next(tokens, None), next(tokens, None)
+                    if name is None or close is None or name.type != "NAME" or close.type != "RBRACE":
+                        raise ParseError(f"{t.value} takes a letter, as in {t.value}{{y}}", t.start_pos)
+                    out = [g.tok("NAME", name.value + "bar", name)]
+                else:
+                    raise ParseError(f"{t.value} takes a letter, as in {t.value}{{y}}", t.start_pos)
+            elif t.type == "CMD" and t.value[1:] in g.LATEX_FONTS:
                 # \operatorname{softmax} -> FUNC; \mathbf{y} stays FONT { NAME }
                 look = [next(tokens, None) for _ in range(3)]
                 if (all(look) and look[0].type == "LBRACE" and look[1].type == "NAME"
@@ -180,8 +192,11 @@ class _Build(Transformer):
             return [sp.Integer(n)]
         if tok.value == "K" and self.table.size is not None:
             return [self.table.size]
-        if all(ch in INDEX_LETTERS for ch in tok.value):
-            return [index_symbol(ch) for ch in tok.value]
+        names = self.table.index_names()
+        if tok.value in names:
+            return [self.table.index(tok.value)]
+        if all(ch in names for ch in tok.value):
+            return [self.table.index(ch) for ch in tok.value]
         raise ParseError(f"{tok.value!r} is not an index", tok.start_pos,
                          "indices are i, j, k (or numbers, or K)")
 
@@ -230,8 +245,8 @@ class _Build(Transformer):
             return _TRANSPOSE
         if v == "K" and t.size is not None:
             return t.size
-        if v in INDEX_LETTERS:
-            return index_symbol(v)
+        if v in t.index_names():
+            return t.index(v)
         if v == "d" or (v.startswith("d") and (v[1:] in t.scalars or v[1:] in t.families)):
             raise RestatesQuestion("the answer contains a derivative d/d..., so it restates the question",
                                    pos, _RESTATE_HINT)
@@ -383,14 +398,14 @@ class _Build(Transformer):
     def sumvar(self, meta, ch):
         names = [t for t in ch if isinstance(t, Token) and t.type == "NAME"]
         var = names[0]
-        if var.value not in INDEX_LETTERS:
-            raise ParseError(f"summation index {var.value!r} must be one of {', '.join(INDEX_LETTERS)}",
+        if var.value not in self.table.index_names():
+            raise ParseError(f"summation index {var.value!r} must be one of {', '.join(self.table.index_names())}",
                              var.start_pos)
         lower = sp.Integer(1)
         values = [c for c in ch if not isinstance(c, Token)]
         if values:
             lower = values[0]
-        return index_symbol(var.value), lower
+        return self.table.index(var.value), lower
 
     def upper(self, meta, ch):
         x = [c for c in ch if not (isinstance(c, Token) and c.type in ("POW", "LBRACE", "RBRACE"))][0]
@@ -519,13 +534,13 @@ def parse_answer(text: str, table: SymbolTable, *, syntax: str = "auto",
     if value is _TRANSPOSE:
         raise ParseError("T is only allowed as an exponent (transpose)")
     shape = value.shape if isinstance(value, tn.Tensor) else "scalar"
-    expr = tn.to_index_form(value, table.indices)
+    expr = tn.to_index_form(value, table.matrix_order or table.indices)
     _check_free(expr, table)
     return Parsed(expr, used, shape)
 
 
 def _check_free(expr: sp.Basic, table: SymbolTable) -> None:
     for s in expr.free_symbols:
-        if isinstance(s, sp.Symbol) and s.is_integer and s.name in INDEX_LETTERS and s not in table.indices:
+        if isinstance(s, sp.Symbol) and s.is_integer and s.name in table.index_names() and s not in table.indices:
             allowed = ", ".join(map(str, table.indices)) or "none"
             raise ParseError(f"index {s} is not bound by a sum (free indices of this question: {allowed})")

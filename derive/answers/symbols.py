@@ -42,6 +42,16 @@ class SymbolTable:
     delta: bool = False
     #: Documentation lines: name -> meaning.
     docs: dict[str, str] = field(default_factory=dict)
+    #: Index letters of this question beyond i, j, k, l, m, n (e.g. the feature index d).
+    extra_indices: dict[str, sp.Symbol] = field(default_factory=dict)
+    #: Order of (row, column) indices of a matrix answer, and the index of a vector answer.
+    matrix_order: tuple[sp.Symbol, ...] = ()
+
+    def index_names(self) -> tuple[str, ...]:
+        return INDEX_LETTERS + tuple(self.extra_indices)
+
+    def index(self, name: str) -> sp.Symbol:
+        return self.extra_indices.get(name) or index_symbol(name)
 
     def single_letters(self) -> set[str]:
         """Names that an unknown letter run such as ``xy`` may be split into."""
@@ -78,7 +88,8 @@ def _collect(expr: sp.Basic, table: SymbolTable) -> None:
     for s in expr.free_symbols:
         if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy):
             name = s.name
-            if s.is_integer and (name in INDEX_LETTERS or s == K_SYMBOL):
+            if s.is_integer and (name in INDEX_LETTERS or name in table.extra_indices or s == K_SYMBOL
+                                 or any(s == lim[2] for sm in expr.atoms(sp.Sum) for lim in sm.limits)):
                 continue
             if name not in table.families:
                 table.scalars.setdefault(name, s)
@@ -89,6 +100,7 @@ def _collect(expr: sp.Basic, table: SymbolTable) -> None:
 def table_for(lhs: sp.Basic, expr: sp.Basic, variables, ctx) -> SymbolTable:
     """The symbols of a result ``lhs = expr`` with documented ``variables`` under context ``ctx``."""
     table = SymbolTable()
+    table.extra_indices = {str(s): s for s in ctx.indices if str(s) not in INDEX_LETTERS}
     parts = [lhs, expr]
     for p in list(parts):
         if not isinstance(p, sp.MatrixExpr):
@@ -98,18 +110,27 @@ def table_for(lhs: sp.Basic, expr: sp.Basic, variables, ctx) -> SymbolTable:
                 pass
     for p in parts:
         _collect(p, table)
+    if isinstance(lhs, sp.Derivative) and isinstance(lhs.expr, sp.Symbol) and not expr.has(lhs.expr):
+        table.scalars.pop(lhs.expr.name, None)  # the function being differentiated (the loss L)
     # Matrix forms state the same result as the index form of the lhs.
     frees = set()
     for p in parts:
         if not isinstance(p, sp.MatrixExpr):
             frees |= {s for s in p.free_symbols if s in ctx.indices}
     table.indices = tuple(s for s in ctx.indices if s in frees)
+    if isinstance(lhs, sp.Derivative) and table.indices:
+        from derive.answers.contexts import free_indices
+
+        order = free_indices(lhs.expr, *[v for v, _ in lhs.variable_count])
+        table.matrix_order = tuple(s for s in order if s in table.indices) or table.indices
+    else:
+        table.matrix_order = table.indices
     if table.families:
         table.size = ctx.size or K_SYMBOL
     for name, meaning in variables:
         table.docs[name] = meaning
         base, _, sub = name.partition("_")
-        if name in table.scalars or name in table.families:
+        if name in table.scalars or name in table.families or name.startswith("1_"):
             continue
         if base == "delta":
             table.delta = True

@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive.answers import tensors as tn
+from derive.answers.contexts import context_for
 from derive.answers.symbols import SymbolTable, table_for, table_for_variables
 from derive.context import ProofContext
 from derive.notation import (K, LOGIT_DEFINITION, SIGMA_DEFINITION, SOFTMAX_DEFINITION, i, j)
@@ -37,6 +38,8 @@ class Target:
     function: sp.Basic | None
     table: SymbolTable
     ctx: ProofContext
+    #: The question's left-hand side is written as a number/index form (not a matrix).
+    lhs_is_scalar: bool = True
 
 
 #: The context of answers: a little cheaper than a derivation's proofs, still 30 digits.
@@ -51,7 +54,8 @@ def _matrix_value(expr: sp.Basic, table: SymbolTable):
     """A SymPy matrix expression (MatrixSymbol, DiagMatrix, MatMul, MatAdd, Transpose) as a Tensor."""
     size = table.size or K
     if isinstance(expr, sp.MatrixSymbol):
-        base = table.families.get(expr.name) or sp.IndexedBase(expr.name)
+        name = expr.name[2:] if expr.name.startswith("1_") else expr.name  # 1_t: the one-hot vector t
+        base = table.families.get(name) or sp.IndexedBase(name)
         return tn.Tensor("col", base[tn.ROW]) if expr.shape[1] == 1 else tn.Tensor("mat", base[tn.ROW, tn.COL])
     if isinstance(expr, DiagMatrix):
         return tn.diag(_matrix_value(expr.args[0], table))
@@ -73,7 +77,7 @@ def _matrix_value(expr: sp.Basic, table: SymbolTable):
 
 def _index_form(expr: sp.Basic, table: SymbolTable) -> sp.Basic:
     if isinstance(expr, sp.MatrixExpr):
-        return tn.to_index_form(_matrix_value(expr, table), table.indices or (i, j))
+        return tn.to_index_form(_matrix_value(expr, table), table.matrix_order or table.indices or (i, j))
     return expr
 
 
@@ -99,14 +103,15 @@ def target_for_result(result_id: str) -> Target:
         ids = ", ".join(r.id for r in derivation.results)
         raise TargetError(f"unknown result id {result_id!r}; {topic.id} has: {ids}") from None
     module = importlib.import_module(topic.module)
-    ctx = getattr(module, "CONTEXT", None) or _generic_context((i, j))
+    ctx = context_for(topic.id, module, result)
     table = table_for(result.lhs, result.expr, result.variables, ctx)
     expr = _index_form(result.expr, table)
     lhs = _index_form(result.lhs, table)
     function = None
     if isinstance(result.lhs, sp.Derivative):
         function = result.lhs.expr
-    return Target(result_id, expr, lhs, function, table, _answer_context(ctx))
+    return Target(result_id, expr, lhs, function, table, _answer_context(ctx),
+                  not isinstance(result.lhs, sp.MatrixExpr))
 
 
 def _generic_context(indices) -> ProofContext:

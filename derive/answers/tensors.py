@@ -37,6 +37,13 @@ class Tensor:
         return Tensor("mat", self.entry.xreplace({ROW: COL, COL: ROW}))
 
 
+_NAMES = {"col": "column vector", "row": "row vector", "mat": "matrix"}
+
+
+def _what(v) -> str:
+    return _NAMES[v.shape] if isinstance(v, Tensor) else "number"
+
+
 def _dims(v):
     if not isinstance(v, Tensor):
         return ("1", "1")
@@ -58,7 +65,7 @@ def matmul(a, b, size, position=None):
     (ar, ac), (br, bc) = _dims(a), _dims(b)
     if ac != br:
         raise ParseError(
-            f"cannot multiply a {a.shape} by a {b.shape} (shapes do not match)", position,
+            f"cannot multiply a {_what(a)} by a {_what(b)} (shapes do not match)", position,
             "a column vector times a row vector is y y^T; y^T y is a number",
         )
     if ac == "1":  # outer product
@@ -75,7 +82,7 @@ def add(a, b, sign, position=None):
         isinstance(a, Tensor) and a.shape != b.shape
     ):
         raise ParseError(
-            f"cannot add a {getattr(a, 'shape', 'number')} and a {getattr(b, 'shape', 'number')}", position,
+            f"cannot add a {_what(a)} and a {_what(b)}", position,
             "both terms must have the same shape",
         )
     if isinstance(a, Tensor):
