@@ -25,6 +25,17 @@ class Where(sp.Function):
         return f"numpy.where({cond}, {a}, {b})"
 
 
+class SigmaProduct(sp.Function):
+    r"""``SigmaProduct(a, c)`` :math:`= c\,e^{-a}/(1 + e^{-a})^2 = c\,\sigma(a)\sigma(-a)` for
+    :math:`a \ge 0`, printed as the runtime's compensated ``_sigma_product``."""
+
+    nargs = 2
+
+    def _numpycode(self, printer):
+        a, c = self.args
+        return f"_sigma_product({printer._print(a)}, {float(c)!r})"
+
+
 class softplus(sp.Function):
     r""":math:`\operatorname{softplus}(u) = \log(1 + e^{u})`."""
 
@@ -38,4 +49,6 @@ def to_plain(expr: sp.Basic) -> sp.Basic:
     """Replace the printing-only functions by plain SymPy (for proofs and mpmath evaluation)."""
     expr = expr.replace(lambda e: isinstance(e, Where), lambda e: e.rewrite(sp.Piecewise))
     expr = expr.replace(lambda e: isinstance(e, softplus), lambda e: sp.log(1 + sp.exp(e.args[0])))
+    expr = expr.replace(lambda e: isinstance(e, SigmaProduct),
+                        lambda e: e.args[1] * sp.exp(-e.args[0]) / (1 + sp.exp(-e.args[0])) ** 2)
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))

@@ -191,67 +191,68 @@ def softmax_kernels() -> list[KernelCode]:
 # --- losses from logits --------------------------------------------------------------------------
 
 
-def _gaussian_nll():
-    # -log N(t | ybar, 1) = (t - ybar)^2 / 2 + log(2 pi)/2; the constant is dropped.
-    return (ybar - tt) ** 2 / 2
-
-
-def _bernoulli_nll():
-    # -log p(t | sigma(ybar)) for t in [0, 1].
-    return -tt * sp.log(sigma(ybar)) - (1 - tt) * sp.log(1 - sigma(ybar))
-
-
-def _poisson_nll():
-    # -log Poisson(t | lambda = e^eta) = e^eta - t eta + log t!; log t! is dropped.
-    return sp.exp(eta) - tt * eta
+def _from_glm(result_id: str, logit: sp.Symbol, *, drop_constants: bool = False) -> sp.Basic:
+    """A GLM result in the kernels' symbols: the logit symbol ``ybar`` renamed to ``logit``,
+    the target to ``t``, the topic's ``softplus`` notation to :class:`softplus`; with
+    ``drop_constants`` (NLLs), additive terms that do not depend on the logit (normalising
+    constants such as log t!) are dropped."""
+    expr = result(result_id).expr
+    names = {"ybar": logit, "t": tt}
+    expr = expr.xreplace({s: names[s.name] for s in expr.free_symbols if s.name in names})
+    expr = expr.replace(lambda e: isinstance(e, sp.Function) and type(e).__name__ == "softplus"
+                        and not isinstance(e, softplus), lambda e: softplus(*e.args))
+    if drop_constants and expr.is_Add:
+        return expr.as_independent(logit, as_Add=True)[1]
+    return expr
 
 
 def loss_kernels() -> list[KernelCode]:
     out = []
-    g = _gaussian_nll()
+    g = _from_glm("glm.linear.nll", ybar, drop_constants=True)
     out.append(_elementwise(
         "gaussian_nll", ["ybar", "t"], g,
         r"""Gaussian (MSE) negative log-likelihood per example, :math:`(\bar y - t)^2 / 2`
     (unit variance; the constant :math:`\log(2\pi)/2` is dropped). No mean is taken.""",
-        (), rules=(), errstate='over="ignore"', topic="glm"))
+        ("glm.linear.nll",), rules=(), errstate='over="ignore"', topic="glm"))
     out.append(_elementwise(
-        "gaussian_nll_grad", ["ybar", "t"], sp.diff(g, ybar),
+        "gaussian_nll_grad", ["ybar", "t"], _from_glm("glm.linear.logit_gradient", ybar),
         r"""Gradient of :func:`gaussian_nll` with respect to the logit: :math:`\bar y - t`.""",
-        (), rules=(), errstate='over="ignore"', topic="glm"))
-    b = _bernoulli_nll()
-    rules = (rw.SIGMA_SYMMETRY, rw.LOG_SIGMA, rw.SOFTPLUS_REFLECT, sp.expand, rw.SOFTPLUS_IN_SUM)
+        ("glm.linear.logit_gradient",), rules=(), errstate='over="ignore"', topic="glm"))
+    b = _from_glm("glm.logistic.nll", ybar, drop_constants=True)
+    rules = (rw.SOFTPLUS_IN_SUM,)
     out.append(_elementwise(
         "bernoulli_nll", ["ybar", "t"], b,
         r"""Bernoulli NLL (binary cross-entropy) from the logit, per example:
     :math:`-t\log\sigma(\bar y) - (1 - t)\log\sigma(-\bar y) = \operatorname{softplus}(\bar y) - t\bar y`.
 
     Stable form :math:`(\max(\bar y, 0) - t\bar y) + \operatorname{log1p}(e^{-|\bar y|})`
-    (``sigmoid.symmetry``, :math:`\log\sigma(u) = -\operatorname{softplus}(-u)`, the log-add-exp
-    identity); exact for :math:`t \in \{0, 1\}` at any logit.""",
-        _sources("sigmoid.symmetry"), rules=rules, topic="glm"))
-    grad = result("softmax.ce_gradient")  # y - t; with y = sigma(ybar) (softmax.sigmoid)
-    bgrad = grad.expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base.name == "y", lambda a: sigma(ybar))
-    bgrad = bgrad.replace(lambda a: isinstance(a, sp.Indexed) and a.base.name == "t", lambda a: tt)
+    (``glm.logistic.nll``, then the log-add-exp identity
+    :math:`\log(1 + e^{u}) = u + \log(1 + e^{-u})`); exact for :math:`t \in \{0, 1\}` at any
+    logit.""",
+        ("glm.logistic.nll",), rules=rules, topic="glm"))
+    bgrad = _from_glm("glm.logistic.logit_gradient", ybar)
     rules = (rw.SIGMA_MINUS_TARGET, rw.SIGMA_BY_SIGN)
     out.append(_elementwise(
         "bernoulli_nll_grad", ["ybar", "t"], bgrad,
         r"""Gradient of :func:`bernoulli_nll` with respect to the logit: :math:`\sigma(\bar y) - t`
-    (``softmax.ce_gradient`` with the sigmoid as a two-class softmax, ``softmax.sigmoid``).
+    (``glm.logistic.logit_gradient``).
 
     Stable form :math:`(1 - t)\sigma(\bar y) - t\sigma(-\bar y)` (``sigmoid.symmetry``): for
     :math:`t = 1` the result is :math:`-\sigma(-\bar y)` (e.g. -4.2e-18 at 40), not 0.""",
-        _sources("softmax.ce_gradient", "softmax.sigmoid", "sigmoid.symmetry"), rules=rules, topic="glm"))
-    p = _poisson_nll()
+        ("glm.logistic.logit_gradient", "sigmoid.symmetry"), rules=rules, topic="glm"))
+    p = _from_glm("glm.poisson.nll", eta, drop_constants=True)
     out.append(_elementwise(
         "poisson_nll", ["eta", "t"], p,
         r"""Poisson NLL from the log-rate :math:`\eta` (:math:`\lambda = e^\eta`), per example:
     :math:`e^\eta - t\eta`. The term :math:`\log t!` does not depend on :math:`\eta` and is
-    dropped. Formed from the log-rate, never from :math:`\log\lambda` of a rounded rate.""",
-        (), rules=(), errstate='over="ignore"', topic="glm"))
+    dropped. Formed from the log-rate, never from :math:`\log\lambda` of a rounded rate
+    (``glm.poisson.nll``).""",
+        ("glm.poisson.nll",), rules=(), errstate='over="ignore"', topic="glm"))
     out.append(_elementwise(
-        "poisson_nll_grad", ["eta", "t"], sp.diff(p, eta),
-        r"""Gradient of :func:`poisson_nll` with respect to the log-rate: :math:`e^\eta - t`.""",
-        (), rules=(), errstate='over="ignore"', topic="glm"))
+        "poisson_nll_grad", ["eta", "t"], _from_glm("glm.poisson.logit_gradient", eta),
+        r"""Gradient of :func:`poisson_nll` with respect to the log-rate: :math:`e^\eta - t`
+    (``glm.poisson.logit_gradient``).""",
+        ("glm.poisson.logit_gradient",), rules=(), errstate='over="ignore"', topic="glm"))
     out += _categorical_kernels()
     return out
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 import sympy as sp
 
-from derive.codegen.functions import Where, log1p, softplus, to_plain
+from derive.codegen.functions import SigmaProduct, Where, log1p, softplus, to_plain
 from derive.context import ProofContext, Uniform
 from derive.notation import SIGMA_DEFINITION, sigma
 
@@ -52,18 +52,17 @@ def _is_even_sigma_product(e):
 def _even_sigma_value(e):
     sig = [f for f in e.args if isinstance(f, sigma)]
     rest = sp.Mul(*[f for f in e.args if not isinstance(f, sigma)])
-    E = _exp_neg_abs(sig[0].args[0])
-    return rest * E / (1 + E) ** 2
+    return SigmaProduct(sp.Abs(sig[0].args[0]), rest)
 
 
-#: sigma(u) sigma(-u) is even (symmetry), so it equals sigma(|u|) sigma(-|u|) = E / (1 + E)^2
-#: with E = e^{-|u|} <= 1: no overflow, no cancellation.
+#: c sigma(u) sigma(-u) is even (symmetry), so it equals c sigma(|u|) sigma(-|u|) = c E / (1 + E)^2
+#: with E = e^{-|u|} <= 1: no overflow, no cancellation (printed with a compensated 1 + E).
 SIGMA_PRODUCT = Rule(
     "sigma_product_even",
     "sigmoid.derivative_stable, sigmoid.symmetry",
     _is_even_sigma_product,
     _even_sigma_value,
-    (sigma(u) * sigma(-u), _exp_neg_abs(u) / (1 + _exp_neg_abs(u)) ** 2),
+    (t * sigma(u) * sigma(-u), SigmaProduct(sp.Abs(u), t)),
 )
 
 #: sigma(u) = 1 / (1 + e^{-u}) for u >= 0 and e^{u} / (1 + e^{u}) for u < 0: only e^{-|u|} <= 1 is

@@ -51,6 +51,48 @@ def _exp_rest(d, err, top, axis):
 
 
 
+def _sigma_product(a, scale):
+    """``scale * E / (1 + E)**2`` with ``E = exp(-a)``, ``a >= 0``: ``scale`` times
+    sigma(a) sigma(-a), to about 1.5 ulp.
+
+    ``1 + E`` is kept exactly as ``hi + lo`` (Fast2Sum) and its square as ``s_hi + s_lo``
+    (``hi`` split into 25 + 28 bits, so the partial products are exact), leaving only the rounding
+    of ``E`` and of one division. Where ``scale * E`` is subnormal but ``E`` would lose bits first,
+    ``(sqrt(scale) exp(-a/2))**2`` is used (``scale`` a power of 4).
+    """
+    with numpy.errstate(over="ignore"):
+        e = numpy.exp(-a)
+    hi = 1.0 + e
+    lo = hi - 1.0
+    numpy.subtract(e, lo, out=lo)  # 1 + e = hi + lo exactly, since 1 >= e
+    h1 = hi + 268435456.0  # 2**28: h1 is hi rounded to 25 bits, so h1 * h1 is exact
+    h1 -= 268435456.0
+    h2 = hi - h1
+    s_hi = h1 * h1
+    b = h1 * h2
+    b *= 2.0
+    s_lo = s_hi + b
+    s_hi, s_lo = s_lo, s_lo - s_hi
+    numpy.subtract(b, s_lo, out=s_lo)  # h1**2 + 2 h1 h2 = s_hi + s_lo exactly (Fast2Sum)
+    h2 *= h2
+    s_lo += h2
+    lo *= hi
+    lo *= 2.0
+    s_lo += lo  # (hi + lo)**2 = s_hi + s_lo up to 2**-100 relative
+    q = e / s_hi
+    s_lo /= s_hi
+    s_lo *= q
+    q -= s_lo
+    if scale != 1.0:
+        q *= scale
+        tiny = a > 700.0  # e near or below the subnormal range: square a normal half instead
+        if tiny.any():
+            with numpy.errstate(over="ignore"):
+                half = numpy.exp(-0.5 * a[tiny]) * numpy.sqrt(scale)
+            q[tiny] = half * half
+    return q
+
+
 def _class_indices(t, z):
     """``t`` as an (N,) integer index array into the rows of ``z`` (N, K); ValueError otherwise."""
     t = numpy.asarray(t)
@@ -82,4 +124,4 @@ def _check_beta(beta):
     if not beta >= 0 or beta == numpy.inf:
         raise ValueError(f"beta must be a finite number >= 0, got {beta}")
     return beta
-RUNTIME = (_as_float, _shift_by_max, _exp_rest, _class_indices, _check_dense, _check_beta)
+RUNTIME = (_as_float, _shift_by_max, _exp_rest, _sigma_product, _class_indices, _check_dense, _check_beta)

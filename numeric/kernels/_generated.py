@@ -1,8 +1,8 @@
 """NumPy kernels generated from the derivations of derive.
 
 GENERATED FILE - do not edit. Written by `derive codegen`; `derive codegen --check` fails on drift.
-Source derivation results: fscore.fbeta, sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient, softmax.log_probabilities, softmax.shift_invariance, softmax.sigmoid.
-Digest of the source derivations (SHA-256): 6cdc256da9804f8e30404ee3c83a8a169c68c6bd8bec20cbf7d1878318e6b580
+Source derivation results: fscore.fbeta, glm.linear.logit_gradient, glm.linear.nll, glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.poisson.nll, sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient, softmax.log_probabilities, softmax.shift_invariance.
+Digest of the source derivations (SHA-256): 1b7f2d1e1c3af486eb5bf4c368cb6cb2b4df0be7992638a4c62de48de4a83bda
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
@@ -71,6 +71,48 @@ def _exp_rest(d, err, top, axis):
     return e, rest
 
 
+def _sigma_product(a, scale):
+    """``scale * E / (1 + E)**2`` with ``E = exp(-a)``, ``a >= 0``: ``scale`` times
+    sigma(a) sigma(-a), to about 1.5 ulp.
+
+    ``1 + E`` is kept exactly as ``hi + lo`` (Fast2Sum) and its square as ``s_hi + s_lo``
+    (``hi`` split into 25 + 28 bits, so the partial products are exact), leaving only the rounding
+    of ``E`` and of one division. Where ``scale * E`` is subnormal but ``E`` would lose bits first,
+    ``(sqrt(scale) exp(-a/2))**2`` is used (``scale`` a power of 4).
+    """
+    with numpy.errstate(over="ignore"):
+        e = numpy.exp(-a)
+    hi = 1.0 + e
+    lo = hi - 1.0
+    numpy.subtract(e, lo, out=lo)  # 1 + e = hi + lo exactly, since 1 >= e
+    h1 = hi + 268435456.0  # 2**28: h1 is hi rounded to 25 bits, so h1 * h1 is exact
+    h1 -= 268435456.0
+    h2 = hi - h1
+    s_hi = h1 * h1
+    b = h1 * h2
+    b *= 2.0
+    s_lo = s_hi + b
+    s_hi, s_lo = s_lo, s_lo - s_hi
+    numpy.subtract(b, s_lo, out=s_lo)  # h1**2 + 2 h1 h2 = s_hi + s_lo exactly (Fast2Sum)
+    h2 *= h2
+    s_lo += h2
+    lo *= hi
+    lo *= 2.0
+    s_lo += lo  # (hi + lo)**2 = s_hi + s_lo up to 2**-100 relative
+    q = e / s_hi
+    s_lo /= s_hi
+    s_lo *= q
+    q -= s_lo
+    if scale != 1.0:
+        q *= scale
+        tiny = a > 700.0  # e near or below the subnormal range: square a normal half instead
+        if tiny.any():
+            with numpy.errstate(over="ignore"):
+                half = numpy.exp(-0.5 * a[tiny]) * numpy.sqrt(scale)
+            q[tiny] = half * half
+    return q
+
+
 def _class_indices(t, z):
     """``t`` as an (N,) integer index array into the rows of ``z`` (N, K); ValueError otherwise."""
     t = numpy.asarray(t)
@@ -129,8 +171,7 @@ def sigmoid_derivative(x):
     Generated from: sigmoid.derivative_stable, sigmoid.symmetry.
     """
     x = _as_float(x)
-    _c0 = numpy.exp(-numpy.abs(x))
-    return _c0/(1 + _c0)**2
+    return _sigma_product(numpy.abs(x), 1.0)
 
 
 def log_sigmoid(x):
@@ -170,8 +211,7 @@ def tanh_derivative(x):
     """
     x = _as_float(x)
     with numpy.errstate(over="ignore"):
-        _c0 = numpy.exp(-2*numpy.abs(x))
-        return 4*_c0/(1 + _c0)**2
+        return _sigma_product(2*numpy.abs(x), 4.0)
 
 
 def relu(x):
@@ -247,7 +287,7 @@ def gaussian_nll(ybar, t):
     r"""Gaussian (MSE) negative log-likelihood per example, :math:`(\bar y - t)^2 / 2`
     (unit variance; the constant :math:`\log(2\pi)/2` is dropped). No mean is taken.
 
-    Generated from: definitions stated in the docstring.
+    Generated from: glm.linear.nll.
     """
     ybar = _as_float(ybar)
     t = _as_float(t)
@@ -258,7 +298,7 @@ def gaussian_nll(ybar, t):
 def gaussian_nll_grad(ybar, t):
     r"""Gradient of :func:`gaussian_nll` with respect to the logit: :math:`\bar y - t`.
 
-    Generated from: definitions stated in the docstring.
+    Generated from: glm.linear.logit_gradient.
     """
     ybar = _as_float(ybar)
     t = _as_float(t)
@@ -271,10 +311,11 @@ def bernoulli_nll(ybar, t):
     :math:`-t\log\sigma(\bar y) - (1 - t)\log\sigma(-\bar y) = \operatorname{softplus}(\bar y) - t\bar y`.
 
     Stable form :math:`(\max(\bar y, 0) - t\bar y) + \operatorname{log1p}(e^{-|\bar y|})`
-    (``sigmoid.symmetry``, :math:`\log\sigma(u) = -\operatorname{softplus}(-u)`, the log-add-exp
-    identity); exact for :math:`t \in \{0, 1\}` at any logit.
+    (``glm.logistic.nll``, then the log-add-exp identity
+    :math:`\log(1 + e^{u}) = u + \log(1 + e^{-u})`); exact for :math:`t \in \{0, 1\}` at any
+    logit.
 
-    Generated from: sigmoid.symmetry.
+    Generated from: glm.logistic.nll.
     """
     ybar = _as_float(ybar)
     t = _as_float(t)
@@ -283,12 +324,12 @@ def bernoulli_nll(ybar, t):
 
 def bernoulli_nll_grad(ybar, t):
     r"""Gradient of :func:`bernoulli_nll` with respect to the logit: :math:`\sigma(\bar y) - t`
-    (``softmax.ce_gradient`` with the sigmoid as a two-class softmax, ``softmax.sigmoid``).
+    (``glm.logistic.logit_gradient``).
 
     Stable form :math:`(1 - t)\sigma(\bar y) - t\sigma(-\bar y)` (``sigmoid.symmetry``): for
     :math:`t = 1` the result is :math:`-\sigma(-\bar y)` (e.g. -4.2e-18 at 40), not 0.
 
-    Generated from: softmax.ce_gradient, softmax.sigmoid, sigmoid.symmetry.
+    Generated from: glm.logistic.logit_gradient, sigmoid.symmetry.
     """
     ybar = _as_float(ybar)
     t = _as_float(t)
@@ -300,9 +341,10 @@ def bernoulli_nll_grad(ybar, t):
 def poisson_nll(eta, t):
     r"""Poisson NLL from the log-rate :math:`\eta` (:math:`\lambda = e^\eta`), per example:
     :math:`e^\eta - t\eta`. The term :math:`\log t!` does not depend on :math:`\eta` and is
-    dropped. Formed from the log-rate, never from :math:`\log\lambda` of a rounded rate.
+    dropped. Formed from the log-rate, never from :math:`\log\lambda` of a rounded rate
+    (``glm.poisson.nll``).
 
-    Generated from: definitions stated in the docstring.
+    Generated from: glm.poisson.nll.
     """
     eta = _as_float(eta)
     t = _as_float(t)
@@ -311,9 +353,10 @@ def poisson_nll(eta, t):
 
 
 def poisson_nll_grad(eta, t):
-    r"""Gradient of :func:`poisson_nll` with respect to the log-rate: :math:`e^\eta - t`.
+    r"""Gradient of :func:`poisson_nll` with respect to the log-rate: :math:`e^\eta - t`
+    (``glm.poisson.logit_gradient``).
 
-    Generated from: definitions stated in the docstring.
+    Generated from: glm.poisson.logit_gradient.
     """
     eta = _as_float(eta)
     t = _as_float(t)
