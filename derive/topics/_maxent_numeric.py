@@ -36,7 +36,7 @@ class Confirmation:
         return self.max_difference < TOLERANCE
 
 
-def dataset(seed: int = 0, n: int = 24, k: int = 3):
+def dataset(seed: int = 0, n: int = 15, k: int = 3):
     """Overlapping classes (so that the MLE is finite): X (N x 3, with a bias column), targets t."""
     rng = np.random.default_rng(seed)
     features = rng.normal(size=(n, 2))
@@ -75,7 +75,7 @@ def maximum_entropy(x: np.ndarray, t: np.ndarray, k: int) -> tuple[np.ndarray, f
         bounds=[(1e-12, 1.0)] * (n * k),
         constraints=[{"type": "eq", "fun": rows, "jac": lambda v: rows_jac},
                      {"type": "eq", "fun": matching, "jac": lambda v: match_jac}],
-        options={"ftol": 1e-15, "maxiter": 1000},
+        options={"ftol": 1e-14, "maxiter": 1000},
     )
     pi = result.x.reshape(n, k)
     residual = float(max(np.abs(rows(result.x)).max(), np.abs(matching(result.x)).max()))
