@@ -164,3 +164,31 @@ def test_scores_report_counts_the_confusion_matrix(tmp_path_factory, n, seed):
         assert f"| {t} | {row[0]} | {row[1]} |" in text
     assert "Precision-recall curve" in text and "| recall | precision |" in text
     assert rendered.figures == []
+
+
+def test_fit_report_from_numeric_training(tmp_path):
+    """The history numeric's SGD hands to its callback becomes the loss and score figures."""
+    import warnings
+
+    import numeric
+    from reports.training import write_fit_report
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] - X[:, 2] > 0).astype(int)
+    est = numeric.MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0, early_stopping=True)
+    history = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y, callback=lambda info: history.append(dict(info)))
+    out = tmp_path / "fit.tex"
+    rendered = write_fit_report(out, config={"model": "mlp", "hidden": "6"}, history=history,
+                                metrics={"test_accuracy": 0.5}, y_true=y, y_pred=est.predict(X),
+                                scores=est.predict_proba(X)[:, 1], plots=False)
+    text = out.read_text()
+    plots = re.findall(r"\\addplot\+\[[^\]]*\] coordinates \{([^}]*)\}", text)
+    # loss (train); score (train, validation); PR curve
+    assert [len(re.findall(r"\(", p)) for p in plots[:3]] == [len(history)] * 3 and len(plots) == 4
+    assert f"({len(history)},{history[-1]['loss']:.6g})" in plots[0]
+    assert rendered.figures == []
+    compile_pdf(text, tmp_path / "fit.pdf")
