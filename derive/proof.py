@@ -99,23 +99,43 @@ def _index_assignments(ctx: ProofContext, rng: random.Random, n: int):
     return out
 
 
-def _value_map(exprs, ctx: ProofContext, size: int, rng: random.Random) -> dict:
-    """Values for every free symbol and indexed element in ``exprs``."""
-    values: dict = {}
-    families = {}
-    for e in exprs:
-        for el in e.atoms(sp.Indexed):
-            families.setdefault(el.base, set()).add(el)
-    for base in sorted(families, key=str):
-        drawn = ctx.family_domain(base).draw(max(size, *(int(el.indices[0]) for el in families[base])), rng)
-        for el in families[base]:
-            values[el] = drawn[int(el.indices[0]) - 1]
-    for e in exprs:
-        labels = {el.base.label for el in e.atoms(sp.Indexed)}
-        for s in sorted(e.free_symbols - set(values) - labels, key=str):
-            if isinstance(s, sp.Symbol):
-                values[s] = ctx.domain_of(s).draw(rng)
-    return values
+_VECTORS = "vectors drawn at this point"  # key of the drawn vector families in a shared values dict
+
+
+class _Point:
+    """The random values of one sample point, shared by both sides of an equation.
+
+    A vector family (``t_1..t_K``: one-hot, simplex, ...) is drawn once per point, so both sides
+    see the same vector; every entry of a matrix family (``W_{d,k}``) is its own draw.
+    """
+
+    def __init__(self, ctx: ProofContext, size: int, rng: random.Random):
+        self.ctx, self.size, self.rng = ctx, size, rng
+        self.values: dict = {}
+        self._vectors: dict = {}
+
+    def _vector(self, base: sp.IndexedBase, length: int) -> list:
+        domain = self.ctx.family_domain(base)
+        vec = self._vectors.get(base)
+        if vec is None:
+            vec = self._vectors[base] = domain.draw(max(self.size, length), self.rng)
+        while len(vec) < length:  # an index beyond the drawn size: extend elementwise
+            vec.append(domain.element.draw(self.rng))
+        return vec
+
+    def fill(self, expr: sp.Basic) -> None:
+        """Draw values for the free symbols and indexed elements of ``expr`` not yet drawn."""
+        elements = sorted(expr.atoms(sp.Indexed) - set(self.values), key=sp.default_sort_key)
+        for el in elements:
+            if len(el.indices) == 1:
+                n = int(el.indices[0])
+                self.values[el] = self._vector(el.base, n)[n - 1]
+            else:
+                self.values[el] = self.ctx.family_domain(el.base).element.draw(self.rng)
+        labels = {el.base.label for el in expr.atoms(sp.Indexed)}
+        for sym in sorted(expr.free_symbols - set(self.values) - labels, key=str):
+            if isinstance(sym, sp.Symbol):
+                self.values[sym] = self.ctx.domain_of(sym).draw(self.rng)
 
 
 def _rename_bound(expr: sp.Basic, names: set) -> sp.Basic:
@@ -133,18 +153,26 @@ def _rename_bound(expr: sp.Basic, names: set) -> sp.Basic:
 
 def evaluate_at(expr: sp.Basic, ctx: ProofContext, size: int, indices: dict, values_rng: random.Random,
                 shared: dict | None = None):
-    """Evaluate ``expr`` at one random point; ``shared`` carries values between both sides."""
+    """Evaluate ``expr`` at a random point with class count ``size`` and the given index values.
+
+    ``shared`` carries the point between calls (pass the same dict for both sides of an equation).
+    """
+    point = _Point(ctx, size, values_rng)
+    if shared is not None:
+        point.values = shared
+        point._vectors = shared.setdefault(_VECTORS, {})
+    return _evaluate(expr, ctx, indices, point)
+
+
+def _evaluate(expr: sp.Basic, ctx: ProofContext, indices: dict, point: _Point):
+    """Evaluate ``expr`` at ``point`` (values drawn as needed) with the given index values."""
     e = ctx.expand_definitions(expr)
     subs = dict(indices)
     if ctx.size is not None:
-        subs[ctx.size] = size
+        subs[ctx.size] = point.size
     e = _rename_bound(e, set(subs)).xreplace({k: sp.Integer(v) for k, v in subs.items()}).doit(deep=True)
-    if shared is None:
-        shared = {}
-    missing = _value_map([e], ctx, size, values_rng)
-    for k, v in missing.items():
-        shared.setdefault(k, v)
-    number = e.xreplace(shared).evalf(ctx.digits)
+    point.fill(e)
+    number = e.xreplace(point.values).evalf(ctx.digits)
     if not number.is_comparable or number.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         raise EvaluationError(f"{expr} does not evaluate to a finite number (got {number})")
     return number
@@ -156,22 +184,21 @@ def numeric_equal(a: sp.Basic, b: sp.Basic, ctx: ProofContext, seed: int) -> tup
     tol = sp.Float(10, ctx.digits) ** (10 - ctx.digits)
     worst = sp.Float(0)
     for size, idx in _index_assignments(ctx, rng, ctx.points):
-        shared: dict = {}
-        point_rng = random.Random(rng.random())
+        point = _Point(ctx, size, random.Random(rng.random()))
         try:
-            va = evaluate_at(a, ctx, size, idx, point_rng, shared)
-            vb = evaluate_at(b, ctx, size, idx, point_rng, shared)
+            va = _evaluate(a, ctx, idx, point)
+            vb = _evaluate(b, ctx, idx, point)
         except (EvaluationError, TypeError, ValueError, ZeroDivisionError) as exc:
             return False, f"could not evaluate: {exc}"
         scale = max(sp.Float(1), abs(va), abs(vb))
         err = abs(va - vb) / scale
         worst = max(worst, err)
         if err > tol:
-            point = {str(k): str(v) for k, v in shared.items()}
+            values = {str(k): str(v) for k, v in point.values.items() if isinstance(k, sp.Basic)}
             where = f"K = {size}, " if ctx.size is not None else ""
             where += ", ".join(f"{k} = {v}" for k, v in idx.items())
             return False, (
-                f"differs at {where}{'; ' if where else ''}{point}: {sp.N(va, 15)} vs {sp.N(vb, 15)}"
+                f"differs at {where}{'; ' if where else ''}{values}: {sp.N(va, 15)} vs {sp.N(vb, 15)}"
             )
     return True, f"{ctx.points} random points at {ctx.digits} digits, max rel. diff {sp.N(worst, 2)}"
 
