@@ -88,8 +88,8 @@ def load_model(path):
             est.intercepts_ = [data[f"intercept_{l}"].astype(np.float64) for l in range(n)]
             if "classes" in data.files:
                 est.classes_ = data["classes"]
-    except (OSError, KeyError, json.JSONDecodeError, EOFError) as exc:
-        raise ValueError(f"{path}: cannot read model file ({exc})") from exc
+    except (OSError, KeyError, ValueError, TypeError, EOFError) as exc:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{path}: cannot read model file ({exc})") from None
     for k, v in meta["fitted"].items():
         setattr(est, k, v)
     est.loss_curve_ = list(meta["loss_curve"])

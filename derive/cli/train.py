@@ -91,6 +91,7 @@ def train(
     test_size: float = typer.Option(0.5, "--test-size", help="Fraction of the examples held out for testing."),
     seed: int = typer.Option(42, "--seed", help="Seed of the split, the initialisation and the shuffling."),
     save: Optional[Path] = typer.Option(None, "--save", help="Store the trained model in FILE.npz (for derive predict)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write a training report to FILE.md or FILE.tex (figures beside it)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
@@ -105,6 +106,8 @@ def train(
     sizes = _hidden(hidden)
     if save is not None and save.suffix != ".npz":
         raise typer.BadParameter("the model file must end in .npz", param_hint="--save")
+    if report is not None and report.suffix not in (".md", ".tex"):
+        raise typer.BadParameter("the report must end in .md or .tex", param_hint="--report")
     try:
         X, y, _names = _load(data, target, need_target=True)
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size, seed)
@@ -126,8 +129,10 @@ def train(
         with progress, warnings.catch_warnings():
             warnings.simplefilter("ignore", numeric.ConvergenceWarning)
             task = progress.add_task("train", total=epochs, info="")
+            history = []
 
             def on_epoch(info):
+                history.append(dict(info))
                 progress.update(task, completed=info["epoch"],
                                 info=f"loss {info['loss']:.4f}  train {score_name} {info['train_score']:.4f}")
 
@@ -153,6 +158,18 @@ def train(
         save.parent.mkdir(parents=True, exist_ok=True)
         numeric.save_model(est, save)
         results["saved"] = str(save)
+    if report is not None:
+        from reports.training import write_fit_report
+
+        scores = est.predict_proba(X_te)[:, 1] if classifier and len(est.classes_) == 2 else None
+        config = {"data": data, "model": type(est).__name__, **{k: v for k, v in est.get_params().items()
+                                                                  if k not in ("verbose",)}}
+        report.parent.mkdir(parents=True, exist_ok=True)
+        write_fit_report(report, config=config, history=history,
+                         metrics={k: v for k, v in results.items() if k.startswith("test_")},
+                         y_true=y_te if classifier else None, y_pred=pred if classifier else None,
+                         scores=scores, score_name=score_name)
+        results["report"] = str(report)
     if as_json:
         typer.echo(json.dumps(results, indent=2))
         return
@@ -162,6 +179,8 @@ def train(
             lines.append(f"{key.replace('test_', 'test ').replace('_', ' ')}: {value:.4f}")
     if save is not None:
         lines.append(f"saved model to {save}")
+    if report is not None:
+        lines.append(f"wrote report {report}")
     typer.echo("\n".join(lines))
 
 
