@@ -80,6 +80,8 @@ def _sigma_product(a, scale):
     of ``E`` and of one division. Where ``scale * E`` is subnormal but ``E`` would lose bits first,
     ``(sqrt(scale) exp(-a/2))**2`` is used (``scale`` a power of 4).
     """
+    shape = numpy.shape(a)
+    a = numpy.atleast_1d(a)
     with numpy.errstate(over="ignore"):
         e = numpy.exp(-a)
     hi = 1.0 + e
@@ -110,7 +112,7 @@ def _sigma_product(a, scale):
             with numpy.errstate(over="ignore"):
                 half = numpy.exp(-0.5 * a[tiny]) * numpy.sqrt(scale)
             q[tiny] = half * half
-    return q
+    return q.reshape(shape)[()]
 
 
 def _class_indices(t, z):
