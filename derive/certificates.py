@@ -8,8 +8,7 @@ running it again. The key is a SHA-256 of everything the outcome depends on:
 
 * the step itself (``srepr`` of the previous line and of the new line) and its prover,
 * the proof context (definitions, identities, sampling domains, indices, digits, points),
-* the source code of the proof machinery (proof, context, indices, notation modules) and of the
-  topic module that wrote the step.
+* the source code of the ``derive`` package's own modules and of every topic module.
 
 Change any of them and the key changes, so the step is proved live again. ``DERIVE_REPROVE=1``
 (or ``--reprove`` on the CLI) ignores certificates altogether; ``derive prove --check`` re-proves
@@ -21,14 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from functools import lru_cache
 from pathlib import Path
 
 import sympy as sp
 
 CERT_DIR = Path(__file__).parent / "certificates"
-_FOUNDATION = ("proof.py", "context.py", "indices.py", "notation.py", "certificates.py")
 FORMAT = 1
 
 
@@ -38,18 +35,19 @@ def reprove_requested() -> bool:
 
 
 @lru_cache(maxsize=None)
-def _file_digest(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def source_digest() -> str:
+    """Digest of the source of everything a proof can depend on.
 
-
-def source_digest(module_name: str | None) -> str:
-    """Digest of the proof machinery's source and of ``module_name``'s source file."""
+    That is every module of the ``derive`` package itself (proof machinery, notation, provers)
+    and every topic module (a topic may import another's definitions). Sub-packages (CLI,
+    answers, code generation) cannot change a proof and are left out.
+    """
     here = Path(__file__).parent
-    parts = [_file_digest(str(here / name)) for name in _FOUNDATION]
-    module = sys.modules.get(module_name or "")
-    if module is not None and getattr(module, "__file__", None):
-        parts.append(_file_digest(module.__file__))
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    files = sorted(here.glob("*.py")) + sorted((here / "topics").glob("*.py"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def step_key(prev: sp.Basic, expr: sp.Basic, context, prover, digest: str) -> str:

@@ -13,7 +13,6 @@ see :mod:`derive.proof`. A :class:`Derivation` is immutable once built; renderer
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -173,12 +172,10 @@ class Chain:
 class DerivationBuilder:
     """Collects chains, results, tables and notes; :meth:`build` proves every step."""
 
-    def __init__(self, id: str, title: str, context: ProofContext, *, module: str | None = None):
+    def __init__(self, id: str, title: str, context: ProofContext):
         self.id = id
         self.title = title
         self.context = context
-        #: The module that writes the steps; its source is part of each certificate key.
-        self.module = module or sys._getframe(1).f_globals.get("__name__")
         self._assumptions: list[Assumption] = []
         self._pending: list[_PendingStep] = []
         self._results: list[Result] = []
@@ -204,7 +201,7 @@ class DerivationBuilder:
         otherwise it is kept with ``verified = False`` so that it can be shown as failed.
         """
         recorded = {} if certificates.reprove_requested() else certificates.load(self.id)
-        digest = certificates.source_digest(self.module)
+        digest = certificates.source_digest()
         steps = []
         for p in self._pending:
             prover = p.prover or prove_equal
