@@ -6,6 +6,8 @@ each step in a small tag beside the rule; results are boxed.
 
 from __future__ import annotations
 
+import re
+
 from derive.printing import rule_latex, to_latex
 from reports._cells import MATH, cell_kind
 
@@ -24,18 +26,62 @@ def latex_escape(text: str) -> str:
     return rule_latex(text)
 
 
+def _status(step) -> str:
+    status = METHOD_TAG.get(step.proof.method, step.proof.method)
+    return r"\textbf{FAILED}" if not step.verified else status
+
+
 def _step_line(step, first: bool) -> str:
     lhs = to_latex(step.lhs) if first else ""
-    status = METHOD_TAG.get(step.proof.method, step.proof.method)
-    if not step.verified:
-        status = r"\textbf{FAILED}"
-    return rf"{lhs} &= {to_latex(step.expr)} && \text{{{rule_latex(step.rule)}}}\ [\text{{{status}}}]"
+    return rf"{lhs} &= {to_latex(step.expr)} && \text{{{rule_latex(step.rule)}}}\ [\text{{{_status(step)}}}]"
+
+
+def _visual_length(latex: str) -> int:
+    """A rough width of typeset math in glyphs: a macro counts as one, markup as nothing."""
+    text = re.sub(r"\\(?:left|right|[,;:! ]|quad|qquad)(?![A-Za-z])", "", latex)
+    text = re.sub(r"\\(?:frac|dfrac|tfrac)(?![A-Za-z])", "", text)
+    text = re.sub(r"\\(?:operatorname|mathrm|text|mathcal|mathbf|boldsymbol)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    return len(re.sub(r"[{}_^\s]", "", text))
+
+
+#: Rough glyph counts (11pt, 2 cm margins): an equation this long leaves no room beside it for
+#: its rule; a boxed result this long is set on two lines.
+_BESIDE_LIMIT, _LINE = 46, 62
+
+
+def _rule_box(step, width: str) -> str:
+    return (rf"\parbox[t]{{{width}\linewidth}}{{\raggedright\small {rule_latex(step.rule)}"
+            rf"\ [\text{{{_status(step)}}}]}}")
+
+
+def _chain_rows(steps) -> list[str]:
+    r"""The rows of a chain's ``align*``: each rule wraps in a ``\parbox`` beside its step, unless
+    some step is too wide to leave room (judged by :func:`_visual_length`)."""
+    lhs = to_latex(steps[0].lhs)
+    exprs = [to_latex(s.expr) for s in steps]
+    if _visual_length(lhs) + max(_visual_length(e) for e in exprs) <= _BESIDE_LIMIT:
+        return [f"{lhs if n == 0 else ''} &= {e} && {_rule_box(s, '0.36')}" for n, (s, e) in enumerate(zip(steps, exprs))]
+    # Too wide for rules beside: the left side on its own row, each step and its rule below it
+    # (all in the second column, so that the rule's box starts at the margin).
+    rows = [f"&{lhs}"]
+    for s, e in zip(steps, exprs):
+        rows.append(f"&\\quad = {e}")
+        rows.append(f"&\\qquad {_rule_box(s, '0.8')}")
+    return rows
 
 
 def _chain(title: str, steps, star: str = "*") -> str:
-    lines = [_step_line(s, n == 0) for n, s in enumerate(steps)]
-    body = " \\\\\n".join(lines)
+    body = " \\\\\n".join(_chain_rows(steps))
     return f"\\subsection{star}{{{latex_escape(title)}}}\n\\begin{{align*}}\n{body}\n\\end{{align*}}\n"
+
+
+def _boxed(result) -> str:
+    """A boxed result ``lhs = rhs``; a long one on two lines (``aligned``) inside the box."""
+    lhs, rhs = to_latex(result.lhs), to_latex(result.expr)
+    if _visual_length(lhs) + _visual_length(rhs) <= _LINE:
+        return f"\\boxed{{{lhs} = {rhs}}}"
+    return f"\\boxed{{\\begin{{aligned}}&{lhs}\\\\ &\\quad = {rhs}\\end{{aligned}}}}"
 
 
 def _cell(cell: str) -> str:
@@ -48,7 +94,8 @@ def _table(table, star: str = "*") -> str:
     head = " & ".join(rf"\textbf{{{latex_escape(h)}}}" for h in table.header)
     rows = " \\\\\n".join(" & ".join(_cell(c) for c in row) for row in table.rows)
     return (
-        f"\\subsection{star}{{{latex_escape(table.title)}}}\n\\begin{{center}}\n\\begin{{tabular}}{{{cols}}}\n"
+        f"\\subsection{star}{{{latex_escape(table.title)}}}\n\\begin{{center}}\\small\\setlength{{\\tabcolsep}}{{4pt}}\n"
+        f"\\begin{{tabular}}{{{cols}}}\n"
         f"{head} \\\\ \\hline\n{rows}\n\\end{{tabular}}\n\\end{{center}}\n"
     )
 
@@ -79,7 +126,7 @@ def render_body(derivation, *, steps: bool = True, level: str = "section", numbe
         for r in derivation.results:
             out.append(
                 f"\\noindent\\texttt{{{latex_escape(r.id)}}}: {latex_escape(r.title)}\n"
-                f"\\[\\boxed{{{to_latex(r.lhs)} = {to_latex(r.expr)}}}\\]\n"
+                f"\\[{_boxed(r)}\\]\n"
             )
     return "\n".join(out)
 
