@@ -120,11 +120,12 @@ class Document:
             self.parts.append("\n".join(lines) + "\n")
             return
         cols = align or ("l" + "r" * (len(header) - 1))
-        body = " \\\\\n".join(" & ".join(tex_text(c) for c in row) for row in rows)
-        head = " & ".join(rf"\textbf{{{tex_text(h)}}}" for h in header)
+        lines = [" & ".join(rf"\textbf{{{tex_text(h)}}}" for h in header) + r" \\ \hline"]
+        lines += [" & ".join(tex_text(c) for c in row) + r" \\" for row in rows]
+        body = "\n".join(lines)
         self.parts.append(
-            f"\\begin{{center}}\n\\begin{{tabular}}{{{cols}}}\n\\hline\n{head} \\\\\n\\hline\n"
-            f"{body}{' ' + chr(92) * 2 if rows else ''}\n\\hline\n\\end{{tabular}}\n\\end{{center}}\n"
+            f"\\begin{{center}}\n\\begin{{tabular}}{{{cols}}}\n\\hline\n{body}\n\\hline\n"
+            "\\end{tabular}\n\\end{center}\n"
         )
 
     # -- figures ---------------------------------------------------------------------------
