@@ -37,6 +37,9 @@ class KernelCode:
     #: The SymPy expressions the body was printed from (they enter the digest too).
     exprs: list = field(default_factory=list)
     topic: str = "sigmoid"
+    #: ``(signature, body lines)`` of the private per-block function the public one drives
+    #: over cache-sized blocks (see ``derive.codegen.runtime._elementwise``).
+    block: tuple[str, list[str]] | None = None
 
 
 def _sources(*ids: str) -> tuple[str, ...]:
@@ -48,14 +51,10 @@ def _elementwise(name, args, expr, doc, sources, *, rules, errstate=None, topic=
     for rule in rules:
         expr = rule(expr)
     lines, final = print_assignments(expr)
-    body = [f"{a} = _as_float({a})" for a in args] if as_float else []
-    inner = lines + [f"return {final}"]
-    if errstate:
-        body.append(f"with numpy.errstate({errstate}):")
-        body += ["    " + line for line in inner]
-    else:
-        body += inner
-    return KernelCode(name, f"{name}({', '.join(args)})", doc, sources, body, [original], topic)
+    block = (f"_{name}_block({', '.join(args)})", lines + [f"return {final}"])
+    call = f"return _elementwise(_{name}_block, {', '.join(args)})"
+    body = [f"with numpy.errstate({errstate}):", "    " + call] if errstate else [call]
+    return KernelCode(name, f"{name}({', '.join(args)})", doc, sources, body, [original], topic, block)
 
 
 def _rule_names(*rules):
@@ -138,8 +137,8 @@ def sigmoid_kernels() -> list[KernelCode]:
 
 _E, _REST, _D, _ERR = sp.symbols("e rest d err", real=True)
 _SHIFT_PRELUDE = [
-    "d, err, top = _shift_by_max(z, axis)",
-    "e, rest = _exp_rest(d, err, top, axis)",
+    "d, err, rows, top = _shift_by_max(z)",
+    "e, rest = _exp_rest(d, err, rows, top)",
 ]
 
 
@@ -167,7 +166,8 @@ def softmax_kernels() -> list[KernelCode]:
     recovered exactly (TwoSum) and applied to first order, so tiny probabilities keep full
     relative accuracy, and the sum is :math:`1 + \text{rest}` (the top term is exactly 1).""",
         _sources("softmax.shift_invariance"),
-        ["z = _as_float(z)", *_SHIFT_PRELUDE, f"return {printer.doprint(y)}"], [source], "softmax")]
+        ["return _rowwise(_softmax_block, z, axis)"], [source], "softmax",
+        ("_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(y)}"]))]
 
     logp = result("softmax.log_probabilities")
     # log y_i = z_i - log Sigma_C, shifted: d_i - log(1 + rest), then the recovered rounding error.
@@ -184,7 +184,8 @@ def softmax_kernels() -> list[KernelCode]:
     where rest is the sum without the top term, so the top class gets :math:`-\text{rest}`
     (e.g. -1.7e-27) instead of 0; the rounding error of :math:`z_i - m` is added last.""",
         _sources("softmax.log_probabilities", "softmax.shift_invariance"),
-        ["z = _as_float(z)", *_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"], [logp.expr], "softmax"))
+        ["return _rowwise(_log_softmax_block, z, axis)"], [logp.expr], "softmax",
+        ("_log_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"])))
     return out
 
 
@@ -267,13 +268,7 @@ def _categorical_kernels() -> list[KernelCode]:
     neg = neg.replace(lambda a: isinstance(a, sp.Symbol) and a.name == "Sigma_C", lambda a: 1 + _REST)
     neg = _log1p_rule(neg)
     nll = sp.Add(neg, -err_t, evaluate=False)
-    take = [
-        "z = _as_float(z)",
-        "t = _class_indices(t, z)",
-        "axis = -1",
-        *_SHIFT_PRELUDE,
-        "col = t[:, None]",
-    ]
+    take = [*_SHIFT_PRELUDE]
     out = [KernelCode(
         "categorical_nll", "categorical_nll(z, t)",
         r"""Categorical NLL (cross-entropy) from logits, per example: ``z`` (N, K), ``t`` (N,)
@@ -282,11 +277,13 @@ def _categorical_kernels() -> list[KernelCode]:
     rounding error of :math:`z_t - \max z` recovered and :math:`\operatorname{log1p}` of the
     sum without its top term.""",
         _sources("softmax.log_probabilities", "softmax.shift_invariance"),
-        [*take,
-         "d_t = numpy.take_along_axis(d, col, axis=1)[:, 0]",
-         "err_t = numpy.take_along_axis(err, col, axis=1)[:, 0]",
-         "rest = rest[:, 0]",
-         f"return {printer.doprint(nll)}"], [logp.expr], "glm")]
+        ["return _rows_with_targets(_categorical_nll_block, z, t)"], [logp.expr], "glm",
+        ("_categorical_nll_block(z, t)",
+         [*take,
+          "d_t = d[rows, t]",
+          "err_t = err[rows, t]",
+          "rest = rest[:, 0]",
+          f"return {printer.doprint(nll)}"]))]
     y, _ = _shifted_softmax_expr()
     ce = result("softmax.ce_gradient")
     # At the target, y_t - 1; when the target is the top entry, y_t = 1/(1 + rest), so the
@@ -305,12 +302,14 @@ def _categorical_kernels() -> list[KernelCode]:
     :math:`y_t - 1` is formed as :math:`-\text{rest}/(1 + \text{rest})` (exact algebra on the
     shifted sum), so a confident correct prediction gives -1e-30, not 0.""",
         _sources("softmax.ce_gradient", "softmax.shift_invariance"),
-        [*take,
-         f"y = {printer.doprint(y)}",
-         "y_t = numpy.take_along_axis(y, col, axis=1)",
-         f"grad_t = numpy.where(col == top, {printer.doprint(at_top)}, {printer.doprint(at_target)})",
-         "numpy.put_along_axis(y, col, grad_t, axis=1)",
-         "return y"], [ce.expr], "glm"))
+        ["return _rows_with_targets(_categorical_nll_grad_block, z, t)"], [ce.expr], "glm",
+        ("_categorical_nll_grad_block(z, t)",
+         [*take,
+          f"y = {printer.doprint(y)}",
+          "y_t = y[rows, t]",
+          "rest = rest[:, 0]",
+          f"y[rows, t] = numpy.where(t == top, {printer.doprint(at_top)}, {printer.doprint(at_target)})",
+          "return y"])))
     return out
 
 

@@ -35,19 +35,66 @@ __all__ = [
 ]
 
 
+#: Elements per block: a kernel's intermediate arrays stay in the CPU cache, so several
+#: NumPy passes cost about as much as one fused loop.
+_BLOCK = 16384
+
+
 def _as_float(a):
     return numpy.asarray(a, dtype=numpy.float64)
 
 
-def _shift_by_max(z, axis):
-    """``z - max(z)`` along ``axis`` as ``(d, err, top)`` with ``d + err = z - max`` exactly.
+def _elementwise(block, *args):
+    """``block`` applied to the broadcast float arrays ``args`` in blocks of ``_BLOCK`` elements."""
+    arrays = numpy.broadcast_arrays(*[_as_float(a) for a in args])
+    shape = arrays[0].shape
+    if arrays[0].size <= _BLOCK:
+        return block(*arrays)
+    flat = [a.reshape(-1) for a in arrays]
+    out = numpy.empty(flat[0].size)
+    for start in range(0, out.size, _BLOCK):
+        stop = start + _BLOCK
+        out[start:stop] = block(*[a[start:stop] for a in flat])
+    return out.reshape(shape)
+
+
+def _rowwise(block, z, axis):
+    """``block`` (rows, K) -> (rows, K) applied along ``axis`` of ``z``, a few rows at a time."""
+    z = _as_float(z)
+    moved = numpy.moveaxis(z, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1]) if moved.ndim else moved.reshape(1, 1)
+    step = max(1, _BLOCK // max(1, rows.shape[1]))
+    if rows.shape[0] <= step:
+        out = block(rows)
+    else:
+        out = numpy.empty_like(rows)
+        for start in range(0, rows.shape[0], step):
+            out[start:start + step] = block(rows[start:start + step])
+    return numpy.moveaxis(out.reshape(moved.shape), -1, axis)
+
+
+def _rows_with_targets(block, z, t):
+    """``block(z_rows, t_rows)`` over row blocks of logits ``z`` (N, K) and classes ``t`` (N,)."""
+    z = _as_float(z)
+    t = _class_indices(t, z)
+    step = max(1, _BLOCK // max(1, z.shape[1]))
+    if z.shape[0] <= step:
+        return block(z, t)
+    parts = [block(z[start:start + step], t[start:start + step]) for start in range(0, z.shape[0], step)]
+    return numpy.concatenate(parts)
+
+
+def _shift_by_max(z):
+    """``z - max(z)`` along the rows of ``z`` (n, K) as ``(d, err, rows, top)`` with
+    ``d + err = z - max`` exactly.
 
     ``d = fl(z - m)``; ``err`` is its rounding error (TwoSum), which ``exp`` would otherwise
-    amplify by ``|d|`` (about 460 ulp at probabilities near 1e-200). ``top`` holds the index
-    of a maximum along ``axis`` (``keepdims``), where ``d = err = 0`` exactly.
+    amplify by ``|d|`` (about 460 ulp at probabilities near 1e-200). ``top`` (n,) is the column of
+    a maximum of each row (``rows = arange(n)``), where ``d = err = 0`` exactly.
     """
-    top = numpy.expand_dims(numpy.argmax(z, axis=axis), axis)
-    m = numpy.take_along_axis(z, top, axis=axis)
+    rows = numpy.arange(z.shape[0])
+    top = numpy.argmax(z, axis=1)
+    m = z[rows, top][:, None]
     with numpy.errstate(over="ignore", invalid="ignore"):
         d = z - m
         bb = d - z
@@ -55,19 +102,19 @@ def _shift_by_max(z, axis):
         numpy.subtract(z, err, out=err)
         bb += m
         err -= bb
-    if not numpy.isfinite(d).all():  # |z - m| beyond the double range: exp(d) is 0 there anyway
+    if not numpy.isfinite(err).all():  # |z - m| beyond the double range: exp(d) is 0 there anyway
         err[~numpy.isfinite(err)] = 0.0
-    return d, err, top
+    return d, err, rows, top
 
 
-def _exp_rest(d, err, top, axis):
-    """``(e, rest)``: ``e = exp(d + err)`` to first order, and ``rest`` = the row sum of ``e``
-    without the top entry (``keepdims``), so that the full sum is ``1 + rest``."""
+def _exp_rest(d, err, rows, top):
+    """``(e, rest)``: ``e = exp(d + err)`` to first order, and ``rest`` (n, 1) = the row sum of
+    ``e`` without the top entry, so that the full sum is ``1 + rest``."""
     e = numpy.exp(d)
     e *= err + 1.0
-    numpy.put_along_axis(e, top, 0.0, axis=axis)
-    rest = e.sum(axis=axis, keepdims=True)
-    numpy.put_along_axis(e, top, 1.0, axis=axis)
+    e[rows, top] = 0.0
+    rest = e.sum(axis=1, keepdims=True)
+    e[rows, top] = 1.0
     return e, rest
 
 
@@ -148,6 +195,11 @@ def _check_beta(beta):
     return beta
 
 
+def _sigmoid_block(x):
+    _c0 = numpy.exp(-numpy.abs(x))
+    return numpy.where(numpy.greater_equal(x, 0), 1, _c0)/(1 + _c0)
+
+
 def sigmoid(x):
     r"""The logistic sigmoid :math:`\sigma(x) = 1/(1 + e^{-x})`, elementwise.
 
@@ -157,9 +209,11 @@ def sigmoid(x):
 
     Generated from: sigmoid.symmetry.
     """
-    x = _as_float(x)
-    _c0 = numpy.exp(-numpy.abs(x))
-    return numpy.where(numpy.greater_equal(x, 0), 1, _c0)/(1 + _c0)
+    return _elementwise(_sigmoid_block, x)
+
+
+def _sigmoid_derivative_block(x):
+    return _sigma_product(numpy.abs(x), 1.0)
 
 
 def sigmoid_derivative(x):
@@ -172,8 +226,11 @@ def sigmoid_derivative(x):
 
     Generated from: sigmoid.derivative_stable, sigmoid.symmetry.
     """
-    x = _as_float(x)
-    return _sigma_product(numpy.abs(x), 1.0)
+    return _elementwise(_sigmoid_derivative_block, x)
+
+
+def _log_sigmoid_block(x):
+    return -numpy.maximum(0, -x) - numpy.log1p(numpy.exp(-numpy.abs(x)))
 
 
 def log_sigmoid(x):
@@ -186,8 +243,11 @@ def log_sigmoid(x):
 
     Generated from: sigmoid.symmetry.
     """
-    x = _as_float(x)
-    return -numpy.maximum(0, -x) - numpy.log1p(numpy.exp(-numpy.abs(x)))
+    return _elementwise(_log_sigmoid_block, x)
+
+
+def _softplus_block(x):
+    return numpy.maximum(0, x) + numpy.log1p(numpy.exp(-numpy.abs(x)))
 
 
 def softplus(x):
@@ -198,8 +258,11 @@ def softplus(x):
 
     Generated from: definitions stated in the docstring.
     """
-    x = _as_float(x)
-    return numpy.maximum(0, x) + numpy.log1p(numpy.exp(-numpy.abs(x)))
+    return _elementwise(_softplus_block, x)
+
+
+def _tanh_derivative_block(x):
+    return _sigma_product(2*numpy.abs(x), 4.0)
 
 
 def tanh_derivative(x):
@@ -211,9 +274,12 @@ def tanh_derivative(x):
 
     Generated from: sigmoid.tanh_derivative, sigmoid.symmetry.
     """
-    x = _as_float(x)
     with numpy.errstate(over="ignore"):
-        return _sigma_product(2*numpy.abs(x), 4.0)
+        return _elementwise(_tanh_derivative_block, x)
+
+
+def _relu_block(x):
+    return numpy.maximum(0, x)
 
 
 def relu(x):
@@ -221,8 +287,11 @@ def relu(x):
 
     Generated from: definitions stated in the docstring.
     """
-    x = _as_float(x)
-    return numpy.maximum(0, x)
+    return _elementwise(_relu_block, x)
+
+
+def _relu_derivative_block(x):
+    return numpy.where(numpy.greater(x, 0), 1.0, 0.0)
 
 
 def relu_derivative(x):
@@ -231,8 +300,11 @@ def relu_derivative(x):
 
     Generated from: definitions stated in the docstring.
     """
-    x = _as_float(x)
-    return numpy.where(numpy.greater(x, 0), 1.0, 0.0)
+    return _elementwise(_relu_derivative_block, x)
+
+
+def _identity_block(x):
+    return x
 
 
 def identity(x):
@@ -240,8 +312,7 @@ def identity(x):
 
     Generated from: definitions stated in the docstring.
     """
-    x = _as_float(x)
-    return x
+    return _elementwise(_identity_block, x)
 
 
 def identity_derivative(x):
@@ -251,6 +322,12 @@ def identity_derivative(x):
     """
     x = _as_float(x)
     return numpy.full_like(x, 1.0)
+
+
+def _softmax_block(z):
+    d, err, rows, top = _shift_by_max(z)
+    e, rest = _exp_rest(d, err, rows, top)
+    return e/(1 + rest)
 
 
 def softmax(z, axis=-1):
@@ -263,10 +340,13 @@ def softmax(z, axis=-1):
 
     Generated from: softmax.shift_invariance.
     """
-    z = _as_float(z)
-    d, err, top = _shift_by_max(z, axis)
-    e, rest = _exp_rest(d, err, top, axis)
-    return e/(1 + rest)
+    return _rowwise(_softmax_block, z, axis)
+
+
+def _log_softmax_block(z):
+    d, err, rows, top = _shift_by_max(z)
+    e, rest = _exp_rest(d, err, rows, top)
+    return (d - numpy.log1p(rest)) + err
 
 
 def log_softmax(z, axis=-1):
@@ -279,10 +359,11 @@ def log_softmax(z, axis=-1):
 
     Generated from: softmax.log_probabilities, softmax.shift_invariance.
     """
-    z = _as_float(z)
-    d, err, top = _shift_by_max(z, axis)
-    e, rest = _exp_rest(d, err, top, axis)
-    return (d - numpy.log1p(rest)) + err
+    return _rowwise(_log_softmax_block, z, axis)
+
+
+def _gaussian_nll_block(ybar, t):
+    return (1/2)*(ybar - t)**2
 
 
 def gaussian_nll(ybar, t):
@@ -291,10 +372,12 @@ def gaussian_nll(ybar, t):
 
     Generated from: glm.linear.nll.
     """
-    ybar = _as_float(ybar)
-    t = _as_float(t)
     with numpy.errstate(over="ignore"):
-        return (1/2)*(ybar - t)**2
+        return _elementwise(_gaussian_nll_block, ybar, t)
+
+
+def _gaussian_nll_grad_block(ybar, t):
+    return ybar - t
 
 
 def gaussian_nll_grad(ybar, t):
@@ -302,10 +385,12 @@ def gaussian_nll_grad(ybar, t):
 
     Generated from: glm.linear.logit_gradient.
     """
-    ybar = _as_float(ybar)
-    t = _as_float(t)
     with numpy.errstate(over="ignore"):
-        return ybar - t
+        return _elementwise(_gaussian_nll_grad_block, ybar, t)
+
+
+def _bernoulli_nll_block(ybar, t):
+    return -t*ybar + numpy.maximum(0, ybar) + numpy.log1p(numpy.exp(-numpy.abs(ybar)))
 
 
 def bernoulli_nll(ybar, t):
@@ -319,9 +404,13 @@ def bernoulli_nll(ybar, t):
 
     Generated from: glm.logistic.nll.
     """
-    ybar = _as_float(ybar)
-    t = _as_float(t)
-    return -t*ybar + numpy.maximum(0, ybar) + numpy.log1p(numpy.exp(-numpy.abs(ybar)))
+    return _elementwise(_bernoulli_nll_block, ybar, t)
+
+
+def _bernoulli_nll_grad_block(ybar, t):
+    _c0 = numpy.exp(-numpy.abs(ybar))
+    _c1 = (1 + _c0)**(-1.0)
+    return _c1*(1 - t)*numpy.where(numpy.greater_equal(ybar, 0), 1, _c0) - _c1*t*numpy.where(numpy.greater_equal(-ybar, 0), 1, _c0)
 
 
 def bernoulli_nll_grad(ybar, t):
@@ -333,11 +422,11 @@ def bernoulli_nll_grad(ybar, t):
 
     Generated from: glm.logistic.logit_gradient, sigmoid.symmetry.
     """
-    ybar = _as_float(ybar)
-    t = _as_float(t)
-    _c0 = numpy.exp(-numpy.abs(ybar))
-    _c1 = (1 + _c0)**(-1.0)
-    return _c1*(1 - t)*numpy.where(numpy.greater_equal(ybar, 0), 1, _c0) - _c1*t*numpy.where(numpy.greater_equal(-ybar, 0), 1, _c0)
+    return _elementwise(_bernoulli_nll_grad_block, ybar, t)
+
+
+def _poisson_nll_block(eta, t):
+    return -eta*t + numpy.exp(eta)
 
 
 def poisson_nll(eta, t):
@@ -348,10 +437,12 @@ def poisson_nll(eta, t):
 
     Generated from: glm.poisson.nll.
     """
-    eta = _as_float(eta)
-    t = _as_float(t)
     with numpy.errstate(over="ignore"):
-        return -eta*t + numpy.exp(eta)
+        return _elementwise(_poisson_nll_block, eta, t)
+
+
+def _poisson_nll_grad_block(eta, t):
+    return -t + numpy.exp(eta)
 
 
 def poisson_nll_grad(eta, t):
@@ -360,10 +451,17 @@ def poisson_nll_grad(eta, t):
 
     Generated from: glm.poisson.logit_gradient.
     """
-    eta = _as_float(eta)
-    t = _as_float(t)
     with numpy.errstate(over="ignore"):
-        return -t + numpy.exp(eta)
+        return _elementwise(_poisson_nll_grad_block, eta, t)
+
+
+def _categorical_nll_block(z, t):
+    d, err, rows, top = _shift_by_max(z)
+    e, rest = _exp_rest(d, err, rows, top)
+    d_t = d[rows, t]
+    err_t = err[rows, t]
+    rest = rest[:, 0]
+    return (-d_t + numpy.log1p(rest)) - err_t
 
 
 def categorical_nll(z, t):
@@ -375,16 +473,17 @@ def categorical_nll(z, t):
 
     Generated from: softmax.log_probabilities, softmax.shift_invariance.
     """
-    z = _as_float(z)
-    t = _class_indices(t, z)
-    axis = -1
-    d, err, top = _shift_by_max(z, axis)
-    e, rest = _exp_rest(d, err, top, axis)
-    col = t[:, None]
-    d_t = numpy.take_along_axis(d, col, axis=1)[:, 0]
-    err_t = numpy.take_along_axis(err, col, axis=1)[:, 0]
+    return _rows_with_targets(_categorical_nll_block, z, t)
+
+
+def _categorical_nll_grad_block(z, t):
+    d, err, rows, top = _shift_by_max(z)
+    e, rest = _exp_rest(d, err, rows, top)
+    y = e/(1 + rest)
+    y_t = y[rows, t]
     rest = rest[:, 0]
-    return (-d_t + numpy.log1p(rest)) - err_t
+    y[rows, t] = numpy.where(t == top, -rest/(1 + rest), -1 + y_t)
+    return y
 
 
 def categorical_nll_grad(z, t):
@@ -397,17 +496,7 @@ def categorical_nll_grad(z, t):
 
     Generated from: softmax.ce_gradient, softmax.shift_invariance.
     """
-    z = _as_float(z)
-    t = _class_indices(t, z)
-    axis = -1
-    d, err, top = _shift_by_max(z, axis)
-    e, rest = _exp_rest(d, err, top, axis)
-    col = t[:, None]
-    y = e/(1 + rest)
-    y_t = numpy.take_along_axis(y, col, axis=1)
-    grad_t = numpy.where(col == top, -rest/(1 + rest), -1 + y_t)
-    numpy.put_along_axis(y, col, grad_t, axis=1)
-    return y
+    return _rows_with_targets(_categorical_nll_grad_block, z, t)
 
 
 def dense_backward(grad_out, inputs, weights):
