@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -48,11 +49,24 @@ def _fmt(v) -> str:
         return str(v)
 
 
+@lru_cache(maxsize=512)
+def _expanded(expr: sp.Basic, ctx: ProofContext) -> sp.Basic:
+    return ctx.expand_definitions(expr)
+
+
+def _point(where: dict, shared: dict) -> dict:
+    """The sample point for people: sizes and indices, then each drawn value (SymPy keys only)."""
+    return {**where, **{str(k): _fmt(v) for k, v in shared.items() if isinstance(k, sp.Basic)}}
+
+
 def numeric_compare(answer: sp.Basic, expected: sp.Basic, ctx: ProofContext, seed: int | None = None,
                     points: int | None = None) -> NumericResult:
     """Compare at random points; on a difference return the point and both values."""
     rng = random.Random(seed_for(answer, expected) if seed is None else seed)
     tol = sp.Float(10, ctx.digits) ** (10 - ctx.digits)
+    # expand the notation once, not at every point
+    answer, expected = _expanded(answer, ctx), _expanded(expected, ctx)
+    ctx = ctx.with_(definitions=())
     n = points or ctx.points
     compared = []
     worst = sp.Float(0)
@@ -70,14 +84,14 @@ def numeric_compare(answer: sp.Basic, expected: sp.Basic, ctx: ProofContext, see
         try:
             va = evaluate_at(answer, ctx, size, idx, point_rng, shared)
         except Exception as exc:
-            point = {**where, **{str(k): _fmt(v) for k, v in shared.items()}}
+            point = _point(where, shared)
             return NumericResult(False, f"the answer is undefined at {point}",
                                  {"point": point, "answer": "undefined", "expected": _fmt(vb)}, tuple(compared))
         compared.append((va, vb))
         err = abs(va - vb) / max(sp.Float(1), abs(va), abs(vb))
         worst = max(worst, err)
         if err > tol:
-            point = {**where, **{str(k): _fmt(v) for k, v in shared.items()}}
+            point = _point(where, shared)
             return NumericResult(False, f"differs at {point}: {_fmt(va)} vs {_fmt(vb)}",
                                  {"point": point, "answer": _fmt(va), "expected": _fmt(vb)}, tuple(compared))
     if not compared:

@@ -105,11 +105,12 @@ CMD: /\\([A-Za-z]+|[^A-Za-z])/
 #: Plain function names (and Greek letters) -> canonical function name.
 FUNCTIONS = {
     "sigma": "sigma", "\u03c3": "sigma", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
-    "softmax": "softmax", "diag": "diag", "sqrt": "sqrt", "logit": "logit",
+    "cosh": "cosh", "sinh": "sinh", "softmax": "softmax", "diag": "diag", "sqrt": "sqrt", "logit": "logit",
     "KroneckerDelta": "delta",
 }
 #: LaTeX commands that are functions.
-LATEX_FUNCTIONS = {"sigma": "sigma", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh", "sqrt": "sqrt"}
+LATEX_FUNCTIONS = {"sigma": "sigma", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh", "sqrt": "sqrt",
+                   "cosh": "cosh", "sinh": "sinh"}
 #: LaTeX commands that are names (the subscripted delta).
 LATEX_NAMES = {"delta": "delta", "Sigma": "Sigma", "pi": "pi"}
 #: LaTeX commands dropped (sizing and spacing).

@@ -258,7 +258,7 @@ class _Build(Transformer):
             allowed.append("delta_ij")
         return ParseError(f"unknown symbol {name!r}", pos,
                           "this question's symbols: " + (", ".join(allowed) or "none") +
-                          "; functions: sigma, exp, log, ln, tanh, sqrt, softmax, diag")
+                          "; functions: sigma, exp, log, ln, tanh, cosh, sinh, sqrt, softmax, diag")
 
     def name(self, meta, ch):
         return self._resolve(ch[0], ch[1] if len(ch) > 1 else None)
@@ -384,7 +384,8 @@ class _Build(Transformer):
             return tn.Tensor("col", sp.exp(a.entry) / denom)
         if name == "diag":
             return tn.diag(a, pos)
-        f = {"sigma": sigma, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt, "logit": logit}[name]
+        f = {"sigma": sigma, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt, "logit": logit,
+             "cosh": sp.cosh, "sinh": sp.sinh}[name]
         return tn.elementwise(f, a)
 
     def component(self, meta, ch):

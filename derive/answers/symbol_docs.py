@@ -6,7 +6,7 @@ result's own expressions; ``derive check --list-symbols`` shows them for every r
 
 from __future__ import annotations
 
-COMMON = ("functions: sigma(u) (also \\sigma, σ), exp(u) / e^u / e^{u}, log / ln, tanh, sqrt; "
+COMMON = ("functions: sigma(u) (also \\sigma, σ), exp(u) / e^u / e^{u}, log / ln, tanh, cosh, sinh, sqrt; "
           "products by juxtaposition (2x, y y^T), ^ or **")
 
 ANSWER_SYMBOLS: dict[str, str] = {

@@ -38,7 +38,8 @@ def _print_verdict(v, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(v.to_dict(), indent=2, ensure_ascii=False))
         return
-    typer.echo(f"{v.verdict.replace('_', ' ')}: {v.message}")
+    label = v.verdict.replace("_", " ")
+    typer.echo(v.message if v.message.startswith(label) else f"{label}: {v.message}")
     if v.parsed:
         typer.echo(f"  parsed:    {v.parsed}")
     if v.diagnosis:
