@@ -186,6 +186,24 @@ def softmax_kernels() -> list[KernelCode]:
         _sources("softmax.log_probabilities", "softmax.shift_invariance"),
         ["return _rowwise(_log_softmax_block, z, axis)"], [logp.expr], "softmax",
         ("_log_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"])))
+    jac = result("softmax.jacobian")
+    names = {}
+    for a in jac.expr.atoms(sp.Indexed):
+        names[a] = sp.Symbol(f"y_{a.indices[0]}")
+    for a in jac.expr.atoms(sp.KroneckerDelta):
+        names[a] = sp.Symbol("delta_ij")
+    out.append(KernelCode(
+        "softmax_jacobian", "softmax_jacobian(z)",
+        r"""Jacobian of softmax along the last axis: ``z`` (..., K) -> (..., K, K) with entry
+    ``[..., i, j]`` :math:`= \partial y_i / \partial z_j = y_i(\delta_{ij} - y_j)`
+    (``softmax.jacobian``; :math:`\operatorname{diag}(y) - y y^T`, ``softmax.jacobian_matrix``),
+    with :math:`y` from :func:`softmax` (max-shifted).""",
+        _sources("softmax.jacobian"),
+        ["y = softmax(z, axis=-1)",
+         "y_i = y[..., :, None]",
+         "y_j = y[..., None, :]",
+         "delta_ij = numpy.eye(y.shape[-1])",
+         f"return {printer.doprint(jac.expr.xreplace(names))}"], [jac.expr], "softmax"))
     return out
 
 

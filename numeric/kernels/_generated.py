@@ -1,8 +1,8 @@
 """NumPy kernels generated from the derivations of derive.
 
 GENERATED FILE - do not edit. Written by `derive codegen`; `derive codegen --check` fails on drift.
-Source derivation results: fscore.fbeta, glm.linear.logit_gradient, glm.linear.nll, glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.poisson.nll, sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient, softmax.log_probabilities, softmax.shift_invariance.
-Digest of the source derivations (SHA-256): 1b7f2d1e1c3af486eb5bf4c368cb6cb2b4df0be7992638a4c62de48de4a83bda
+Source derivation results: fscore.fbeta, glm.linear.logit_gradient, glm.linear.nll, glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.poisson.nll, sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient, softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
+Digest of the source derivations (SHA-256): 27bd3ced883338dd32a8c8edd39838e3c1436f27d371b361b8caf4f065a3acfe
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
@@ -22,6 +22,7 @@ __all__ = [
     'identity_derivative',
     'softmax',
     'log_softmax',
+    'softmax_jacobian',
     'gaussian_nll',
     'gaussian_nll_grad',
     'bernoulli_nll',
@@ -360,6 +361,21 @@ def log_softmax(z, axis=-1):
     Generated from: softmax.log_probabilities, softmax.shift_invariance.
     """
     return _rowwise(_log_softmax_block, z, axis)
+
+
+def softmax_jacobian(z):
+    r"""Jacobian of softmax along the last axis: ``z`` (..., K) -> (..., K, K) with entry
+    ``[..., i, j]`` :math:`= \partial y_i / \partial z_j = y_i(\delta_{ij} - y_j)`
+    (``softmax.jacobian``; :math:`\operatorname{diag}(y) - y y^T`, ``softmax.jacobian_matrix``),
+    with :math:`y` from :func:`softmax` (max-shifted).
+
+    Generated from: softmax.jacobian.
+    """
+    y = softmax(z, axis=-1)
+    y_i = y[..., :, None]
+    y_j = y[..., None, :]
+    delta_ij = numpy.eye(y.shape[-1])
+    return y_i*(delta_ij - y_j)
 
 
 def _gaussian_nll_block(ybar, t):

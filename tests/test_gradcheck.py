@@ -1,0 +1,128 @@
+"""`derive gradcheck`: a correct user implementation passes, a deliberately wrong one fails with
+the worst input shown, user code runs in a subprocess under a time limit."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from typer.testing import CliRunner
+
+from derive.cli import app
+from derive.codegen.gradcheck import TARGETS
+
+runner = CliRunner()
+
+USER_CODE = textwrap.dedent("""
+    import numpy as np
+
+    def softmax_jacobian(z):
+        e = np.exp(z - z.max())
+        y = e / e.sum()
+        return np.diag(y) - np.outer(y, y)
+
+    def jacobian_transposed_sign(z):
+        e = np.exp(z - z.max())
+        y = e / e.sum()
+        return np.outer(y, y) - np.diag(y)
+
+    def naive_jacobian(z):  # overflows: NaN at the extreme inputs
+        y = np.exp(z) / np.exp(z).sum()
+        return np.diag(y) - np.outer(y, y)
+
+    def logistic_gradient(X, w, t):
+        return X.T @ (1 / (1 + np.exp(-(X @ w))) - t)
+
+    def logistic_gradient_missing_x(X, w, t):
+        return np.sum(1 / (1 + np.exp(-(X @ w))) - t) * np.ones(X.shape[1])
+
+    def ce_gradient(z, t):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        y = e / e.sum(axis=1, keepdims=True)
+        y[np.arange(len(t)), t] -= 1
+        return y
+
+    def sigma_prime(x):
+        s = 1 / (1 + np.exp(-x))
+        return s * (1 - s)
+
+    def raises(x):
+        raise RuntimeError("not implemented")
+
+    def forever(x):
+        while True:
+            pass
+""")
+
+
+@pytest.fixture()
+def user_file(tmp_path):
+    path = tmp_path / "student.py"
+    path.write_text(USER_CODE)
+    return path
+
+
+def _run(user_file, function, result_id, *extra):
+    return runner.invoke(app, ["gradcheck", f"{user_file}:{function}", "--against", result_id, *extra])
+
+
+@pytest.mark.parametrize("function, result_id", [
+    ("softmax_jacobian", "softmax.jacobian_matrix"),
+    ("logistic_gradient", "glm.logistic.gradient"),
+    ("ce_gradient", "softmax.ce_gradient"),
+    ("sigma_prime", "sigmoid.derivative"),
+])
+def test_correct_implementations_pass(user_file, function, result_id):
+    result = _run(user_file, function, result_id)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("PASS")
+    assert "max abs error" in result.output
+
+
+@pytest.mark.parametrize("function, result_id, reason", [
+    ("jacobian_transposed_sign", "softmax.jacobian", "max abs error"),
+    ("logistic_gradient_missing_x", "glm.logistic.gradient", "max abs error"),
+    ("naive_jacobian", "softmax.jacobian", "NaN/inf"),
+    ("raises", "sigmoid.derivative", "RuntimeError: not implemented"),
+])
+def test_wrong_implementations_fail_with_the_worst_input(user_file, function, result_id, reason):
+    result = _run(user_file, function, result_id)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().endswith("FAIL")
+    assert reason in result.output
+
+
+def test_worst_input_is_reported(user_file):
+    result = _run(user_file, "jacobian_transposed_sign", "softmax.jacobian")
+    assert "worst:" in result.output and "expected" in result.output
+
+
+def test_runaway_user_code_is_killed(user_file):
+    result = _run(user_file, "forever", "sigmoid.derivative", "--timeout", "2")
+    assert result.exit_code == 2
+    assert "did not finish within 2 s" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["gradcheck", "no_colon", "--against", "sigmoid.derivative"], "FILE.py:FUNCTION"),
+    (["gradcheck", "missing.py:f", "--against", "sigmoid.derivative"], "not a Python file"),
+])
+def test_bad_targets_are_usage_errors(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_unknown_result_and_missing_function(user_file):
+    result = _run(user_file, "sigma_prime", "no.such.result")
+    assert result.exit_code == 2 and "no gradient check" in result.output
+    result = _run(user_file, "nope", "sigmoid.derivative")
+    assert result.exit_code == 2 and "has no function 'nope'" in result.output
+
+
+def test_every_target_reference_runs():
+    import numpy as np
+
+    for rid, target in TARGETS.items():
+        for _, args in target.make_cases(np.random.default_rng(1)):
+            out = target.reference(*args)
+            assert np.isfinite(out).all(), rid
