@@ -36,7 +36,8 @@ EXPECTED_VERDICT = {
 }
 
 
-def write_inputs(tmp_path: Path, students: int) -> tuple[Path, Path, dict]:
+def write_inputs(tmp_path: Path, students: int, distinct: bool = False) -> tuple[Path, Path, dict]:
+    """Answers cycling through ANSWERS; ``distinct`` makes every text unique, as (n/n)(answer)."""
     key = tmp_path / "key.json"
     key.write_text(json.dumps(KEY))
     answers = tmp_path / "answers.csv"
@@ -48,7 +49,7 @@ def write_inputs(tmp_path: Path, students: int) -> tuple[Path, Path, dict]:
             for q, options in ANSWERS.items():
                 a = options[(s * 7 + len(q)) % len(options)]
                 given[(f"s{s}", q)] = a
-                w.writerow([f"s{s}", q, a])
+                w.writerow([f"s{s}", q, f"({s + 2}/{s + 2})({a})" if distinct else a])
     return answers, key, given
 
 
@@ -66,6 +67,16 @@ def test_grades_every_row_with_the_right_verdict(tmp_path):
     for r in rows:
         assert r["verdict"] == EXPECTED_VERDICT[given[(r["student"], r["question"])]], r
     assert {r["diagnosis"] for r in rows if given[(r["student"], r["question"])] == "-y_i y_j"} == {"delta_term_missing"}
+
+
+def test_reusing_verdicts_of_identical_answers_changes_nothing(tmp_path):
+    answers, key, given = write_inputs(tmp_path, 6)
+    with_memo, without = tmp_path / "a.csv", tmp_path / "b.csv"
+    grade_file(answers, key, with_memo, jobs=2, memo=True)
+    grade_file(answers, key, without, jobs=1, memo=False)
+    rows_a = {(r["student"], r["question"]): r for r in read_results(with_memo)}
+    rows_b = {(r["student"], r["question"]): r for r in read_results(without)}
+    assert rows_a == rows_b and len(rows_a) == len(given)
 
 
 def test_bad_rows_never_stop_the_batch(tmp_path):
@@ -135,7 +146,7 @@ def test_report_has_a_per_question_summary(tmp_path):
 
 def test_kill_dash_nine_then_resume(tmp_path):
     """A real crash: SIGKILL the whole grading process group mid-batch, then rerun."""
-    answers, key, given = write_inputs(tmp_path, 25)
+    answers, key, given = write_inputs(tmp_path, 25, distinct=True)
     out = tmp_path / "results.csv"
     cmd = [sys.executable, "-m", "derive", "grade", str(answers), "--key", str(key), "--output", str(out),
            "--jobs", "1", "--no-progress"]

@@ -93,3 +93,14 @@ def test_overrun_after_the_numeric_check_keeps_what_is_known(monkeypatch):
 def test_run_one_gives_the_final_verdict():
     v = worker_mod.run_one("-sigma(x)(1-sigma(x))", ("result", "sigmoid.derivative"))
     assert v.verdict == "not_equivalent" and v.diagnosis == "sign_flipped"
+
+
+def test_memory_limit_in_the_worker_gives_undecided(monkeypatch):
+    import derive.answers.checker as checker
+
+    def hog(*a, **k):
+        return bytearray(400 * 2**20)  # beyond the 64 MiB allowed below
+
+    monkeypatch.setattr(checker, "numeric_compare", hog)
+    v = worker_mod.run_one("sigma(x)", ("result", "sigmoid.derivative"), limits=Limits(max_memory_mb=64))
+    assert v.verdict == "undecided" and "MiB" in v.message

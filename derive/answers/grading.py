@@ -160,8 +160,14 @@ def _read_answers(path: Path):
 
 
 def grade_file(answers: Path, key_path: Path, output: Path, *, jobs: int = 1,
-               limits: Limits = DEFAULT_LIMITS, syntax: str = "auto", progress: bool = False) -> Summary:
-    """Grade ``answers`` against ``key_path`` into ``output`` (appending; resumes a previous run)."""
+               limits: Limits = DEFAULT_LIMITS, syntax: str = "auto", progress: bool = False,
+               memo: bool = True) -> Summary:
+    """Grade ``answers`` against ``key_path`` into ``output`` (appending; resumes a previous run).
+
+    With ``memo``, an answer text seen before for the same key gets the same verdict without a
+    second check (verdicts are deterministic: the sample points are seeded by both sides);
+    ``undecided`` verdicts are never reused.
+    """
     keys = _prepare_targets(load_key(key_path))
     output = Path(output)
     done = _done_rows(output)
@@ -187,17 +193,19 @@ def grade_file(answers: Path, key_path: Path, output: Path, *, jobs: int = 1,
                 direct += 1
                 continue
             todo.append((student, question, answer, key))
-        graded = _run(todo, writer, jobs, limits, syntax, progress)
+        graded = _run(todo, writer, jobs, limits, syntax, progress, memo)
     finally:
         writer.close()
     return Summary(graded + direct, skipped, duplicates)
 
 
-def _run(todo, writer: _ResultWriter, jobs: int, limits: Limits, syntax: str, show: bool) -> int:
+def _run(todo, writer: _ResultWriter, jobs: int, limits: Limits, syntax: str, show: bool, memo: bool) -> int:
     from derive.answers.worker import Worker
 
     if not todo:
         return 0
+    known: dict[tuple, Verdict] = {}
+    waiting: dict[tuple, list[tuple[str, str]]] = {}  # same answer being checked: rows to write then
     bar = None
     if show:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -212,13 +220,31 @@ def _run(todo, writer: _ResultWriter, jobs: int, limits: Limits, syntax: str, sh
     queue = list(reversed(todo))
     finished = 0
     last_refresh = 0.0
+
+    def finish(student, question, verdict):
+        nonlocal finished
+        writer.row(student, question, verdict)
+        finished += 1
+        if bar is not None:
+            bar.update(task_id, completed=finished)
+
     try:
         while queue or any(w.busy for w in workers):
             for w in workers:
-                if not w.busy and queue:
+                while not w.busy and queue:
                     student, question, answer, key = queue.pop()
-                    w.submit((student, question), answer, key, syntax, limits)
+                    fingerprint = (answer.strip(), key)
+                    if memo and fingerprint in known:
+                        finish(student, question, known[fingerprint])
+                        continue
+                    if memo and fingerprint in waiting:
+                        waiting[fingerprint].append((student, question))
+                        continue
+                    waiting[fingerprint] = []
+                    w.submit((student, question, fingerprint), answer, key, syntax, limits)
             busy = [w for w in workers if w.busy]
+            if not busy:
+                continue
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=timeout)
             for w in busy:
@@ -226,11 +252,15 @@ def _run(todo, writer: _ResultWriter, jobs: int, limits: Limits, syntax: str, sh
                 if done is None and (time.monotonic() >= w.deadline or not w.proc.is_alive()):
                     done = w.kill_overrun(None if w.proc.is_alive() else "the checking process died")
                 if done is not None:
-                    (student, question), verdict = done
-                    writer.row(student, question, verdict)
-                    finished += 1
-                    if bar is not None:
-                        bar.update(task_id, completed=finished)
+                    (student, question, fingerprint), verdict = done
+                    finish(student, question, verdict)
+                    if verdict.verdict != "undecided":
+                        known[fingerprint] = verdict
+                    for other in waiting.pop(fingerprint, []):  # rows with the same answer
+                        if verdict.verdict == "undecided":
+                            queue.append((*other, fingerprint[0], fingerprint[1]))
+                        else:
+                            finish(*other, verdict)
             if bar is not None and time.monotonic() - last_refresh > 0.1:
                 bar.refresh()
                 last_refresh = time.monotonic()

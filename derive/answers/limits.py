@@ -29,6 +29,8 @@ class Limits:
     max_bits: int = 4096
     #: Seconds per answer (parse + check); the worker is killed on overrun -> undecided.
     timeout: float = 5.0
+    #: Extra memory (MiB) a worker may allocate beyond what it inherited; 0 for no limit.
+    max_memory_mb: int = 1024
 
     def check_length(self, text: str) -> None:
         if len(text) > self.max_length:

@@ -24,12 +24,33 @@ from derive.answers.limits import DEFAULT_LIMITS, Limits
 _MP = mp.get_context("fork")
 
 
+def _limit_memory(extra_mb: int) -> None:
+    """Cap the address space at the inherited size plus ``extra_mb`` (a runaway answer then fails
+    with MemoryError instead of swapping the machine)."""
+    if extra_mb <= 0:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[0])
+        current = pages * os.sysconf("SC_PAGE_SIZE")
+        cap = current + extra_mb * 2**20
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (OSError, ValueError, ImportError):  # not Linux, or not allowed: the time limit still holds
+        pass
+
+
 def _serve(conn: Connection) -> None:
     """The child's loop: check each task, report partial and final verdicts."""
     from derive.answers.checker import check_answer
     from derive.answers.targets import resolve
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    memory_set = False
     while True:
         try:
             task = conn.recv()
@@ -38,10 +59,15 @@ def _serve(conn: Connection) -> None:
         if task is None:
             return
         tag, text, key, syntax, limits = task
+        if not memory_set:
+            _limit_memory(limits.max_memory_mb)
+            memory_set = True
         try:
             target = resolve(key)
             verdict = check_answer(text, target, syntax=syntax, limits=limits,
                                    on_partial=lambda v: conn.send((tag, "partial", v.to_dict())))
+        except MemoryError:
+            verdict = Verdict("undecided", f"the check needed more than {limits.max_memory_mb} MiB", method="limits")
         except Exception as exc:  # a bug must not take the batch down: report it as undecided
             verdict = Verdict("undecided", f"internal error while checking: {type(exc).__name__}: {exc}",
                               method="error")
