@@ -32,6 +32,14 @@ class KernelPrinter(NumPyPrinter):
             return f"({self._print(sp.MatMul(*head))}).sum(axis=1)"
         return super()._print_MatMul(expr)
 
+    def _print_Heaviside(self, expr):
+        # H(u, 1) as the boolean u >= 0 (NumPy casts it to 0.0/1.0 inside arithmetic).
+        u, *h0 = expr.args
+        op = "numpy.greater_equal" if h0 and h0[0] == 1 else "numpy.greater"
+        if h0 and h0[0] not in (0, 1):
+            return super()._print_Heaviside(expr)
+        return f"{op}({self._print(u)}, 0.0)"
+
     def _print_Abs(self, expr):
         return f"numpy.abs({self._print(expr.args[0])})"
 

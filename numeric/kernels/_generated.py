@@ -198,7 +198,7 @@ def _check_beta(beta):
 
 def _sigmoid_block(x):
     _c0 = numpy.exp(-numpy.abs(x))
-    return numpy.where(numpy.greater_equal(x, 0), 1, _c0)/(1 + _c0)
+    return numpy.maximum(_c0, numpy.greater_equal(x, 0.0))/(1 + _c0)
 
 
 def sigmoid(x):
@@ -426,7 +426,7 @@ def bernoulli_nll(ybar, t):
 def _bernoulli_nll_grad_block(ybar, t):
     _c0 = numpy.exp(-numpy.abs(ybar))
     _c1 = (1 + _c0)**(-1.0)
-    return _c1*(1 - t)*numpy.where(numpy.greater_equal(ybar, 0), 1, _c0) - _c1*t*numpy.where(numpy.greater_equal(-ybar, 0), 1, _c0)
+    return _c1*(1 - t)*numpy.maximum(_c0, numpy.greater_equal(ybar, 0.0)) - _c1*t*numpy.maximum(_c0, numpy.greater_equal(-ybar, 0.0))
 
 
 def bernoulli_nll_grad(ybar, t):
