@@ -37,6 +37,7 @@ TOPICS: dict[str, Topic] = {
         Topic("maxent", "Maximum entropy: the uniform distribution and softmax as the maximum-entropy classifier",
               "derive.topics.maxent"),
         Topic("fscore", "F-scores: F1, F-beta, means, micro and macro averaging", "derive.topics.fscore"),
+        Topic("poisson", "The Poisson distribution: binomial limit, mean and variance", "derive.topics.poisson"),
     ]
 }
 
