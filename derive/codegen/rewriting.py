@@ -113,9 +113,9 @@ def _tanh_arg(e):
 HEAVISIDE = Rule(
     "heaviside_select",
     "derivative of max(u, 0), H(0) := 0",
-    lambda e: isinstance(e, sp.Heaviside),
-    lambda e: Where(e.args[0] > 0, sp.Float(1.0), sp.Float(0.0)),
-    (sp.Heaviside(u, 0), Where(u > 0, sp.S.One, sp.S.Zero)),
+    lambda e: isinstance(e, sp.Heaviside) and (len(e.args) == 1 or e.args[1] not in (0, 1)),
+    lambda e: sp.Mul(sp.Float(1.0), sp.Heaviside(e.args[0], 0), evaluate=False),
+    (sp.Heaviside(u), sp.Mul(sp.Float(1.0), sp.Heaviside(u, 0), evaluate=False)),
 )
 
 #: 1 - sigma(u) = sigma(-u)  (sigmoid.symmetry).

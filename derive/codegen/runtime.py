@@ -23,7 +23,11 @@ _BLOCK = 16384
 
 def _elementwise(block, *args):
     """``block`` applied to the broadcast float arrays ``args`` in blocks of ``_BLOCK`` elements."""
-    arrays = numpy.broadcast_arrays(*[_as_float(a) for a in args])
+    arrays = [_as_float(a) for a in args]
+    shape = arrays[0].shape
+    if arrays[0].size <= _BLOCK and all(a.shape == shape for a in arrays):
+        return block(*arrays)  # the common small case, without broadcasting machinery
+    arrays = numpy.broadcast_arrays(*arrays)
     shape = arrays[0].shape
     if arrays[0].size <= _BLOCK:
         return block(*arrays)
@@ -38,6 +42,8 @@ def _elementwise(block, *args):
 def _rowwise(block, z, axis):
     """``block`` (rows, K) -> (rows, K) applied along ``axis`` of ``z``, a few rows at a time."""
     z = _as_float(z)
+    if z.ndim == 2 and axis in (-1, 1) and z.size <= _BLOCK:
+        return block(z)
     moved = numpy.moveaxis(z, axis, -1)
     rows = moved.reshape(-1, moved.shape[-1]) if moved.ndim else moved.reshape(1, 1)
     step = max(1, _BLOCK // max(1, rows.shape[1]))

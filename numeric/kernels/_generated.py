@@ -47,7 +47,11 @@ def _as_float(a):
 
 def _elementwise(block, *args):
     """``block`` applied to the broadcast float arrays ``args`` in blocks of ``_BLOCK`` elements."""
-    arrays = numpy.broadcast_arrays(*[_as_float(a) for a in args])
+    arrays = [_as_float(a) for a in args]
+    shape = arrays[0].shape
+    if arrays[0].size <= _BLOCK and all(a.shape == shape for a in arrays):
+        return block(*arrays)  # the common small case, without broadcasting machinery
+    arrays = numpy.broadcast_arrays(*arrays)
     shape = arrays[0].shape
     if arrays[0].size <= _BLOCK:
         return block(*arrays)
@@ -62,6 +66,8 @@ def _elementwise(block, *args):
 def _rowwise(block, z, axis):
     """``block`` (rows, K) -> (rows, K) applied along ``axis`` of ``z``, a few rows at a time."""
     z = _as_float(z)
+    if z.ndim == 2 and axis in (-1, 1) and z.size <= _BLOCK:
+        return block(z)
     moved = numpy.moveaxis(z, axis, -1)
     rows = moved.reshape(-1, moved.shape[-1]) if moved.ndim else moved.reshape(1, 1)
     step = max(1, _BLOCK // max(1, rows.shape[1]))
@@ -292,7 +298,7 @@ def relu(x):
 
 
 def _relu_derivative_block(x):
-    return numpy.where(numpy.greater(x, 0), 1.0, 0.0)
+    return 1.0*numpy.greater(x, 0.0)
 
 
 def relu_derivative(x):
