@@ -35,10 +35,6 @@ class NumericResult:
     values: tuple[tuple[sp.Float, sp.Float], ...] = ()
 
 
-def seed_for(a: sp.Basic, b: sp.Basic) -> int:
-    return zlib.crc32(sp.srepr(a).encode() + b"|" + sp.srepr(b).encode())
-
-
 def _fmt(v) -> str:
     """A value for people: integers as they are, other numbers to 12 significant digits."""
     if isinstance(v, (int, sp.Integer)):
@@ -59,31 +55,58 @@ def _point(where: dict, shared: dict) -> dict:
     return {**where, **{str(k): _fmt(v) for k, v in shared.items() if isinstance(k, sp.Basic)}}
 
 
-def numeric_compare(answer: sp.Basic, expected: sp.Basic, ctx: ProofContext, seed: int | None = None,
-                    points: int | None = None) -> NumericResult:
-    """Compare at random points; on a difference return the point and both values."""
-    rng = random.Random(seed_for(answer, expected) if seed is None else seed)
-    tol = sp.Float(10, ctx.digits) ** (10 - ctx.digits)
-    # expand the notation once, not at every point
-    answer, expected = _expanded(answer, ctx), _expanded(expected, ctx)
-    ctx = ctx.with_(definitions=())
-    n = points or ctx.points
-    compared = []
-    worst = sp.Float(0)
+def _copy_point(shared: dict) -> dict:
+    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in shared.items()}
+
+
+@lru_cache(maxsize=256)
+def _expected_points(expected: sp.Basic, ctx: ProofContext, seed: int, n: int) -> tuple:
+    """The sample points of one target and its values there, computed once per target.
+
+    Each entry: (where, value or None if undefined, the drawn values, the point's RNG state),
+    so that an answer is evaluated at exactly the point (and draws its own extra values from the
+    same stream) as if both sides were evaluated together.
+    """
+    rng = random.Random(seed)
+    out = []
     for size, idx in _index_assignments(ctx, rng, n):
         shared: dict = {}
         point_rng = random.Random(rng.random())
-        try:
-            vb = evaluate_at(expected, ctx, size, idx, point_rng, shared)
-        except Exception:  # the expected side is undefined here (or SymPy cannot evaluate it)
-            continue
         where = {}
         if ctx.size is not None:
             where[str(ctx.size)] = size
         where.update({str(k): v for k, v in idx.items()})
         try:
+            vb = evaluate_at(expected, ctx, size, idx, point_rng, shared)
+        except Exception:  # the expected side is undefined here (or SymPy cannot evaluate it)
+            vb = None
+        out.append((size, idx, where, vb, _copy_point(shared), point_rng.getstate()))
+    return tuple(out)
+
+
+def numeric_compare(answer: sp.Basic, expected: sp.Basic, ctx: ProofContext, seed: int | None = None,
+                    points: int | None = None) -> NumericResult:
+    """Compare at random points; on a difference return the point and both values.
+
+    The points depend on the expected side (and ``seed``) only, so that the expected values are
+    computed once per target and reused for every answer.
+    """
+    seed = zlib.crc32(sp.srepr(expected).encode()) if seed is None else seed
+    tol = sp.Float(10, ctx.digits) ** (10 - ctx.digits)
+    # expand the notation once, not at every point
+    answer, expected = _expanded(answer, ctx), _expanded(expected, ctx)
+    ctx = ctx.with_(definitions=())
+    compared = []
+    worst = sp.Float(0)
+    for size, idx, where, vb, drawn, state in _expected_points(expected, ctx, seed, points or ctx.points):
+        if vb is None:
+            continue
+        shared = _copy_point(drawn)
+        point_rng = random.Random()
+        point_rng.setstate(state)
+        try:
             va = evaluate_at(answer, ctx, size, idx, point_rng, shared)
-        except Exception as exc:
+        except Exception:
             point = _point(where, shared)
             return NumericResult(False, f"the answer is undefined at {point}",
                                  {"point": point, "answer": "undefined", "expected": _fmt(vb)}, tuple(compared))
