@@ -64,6 +64,13 @@ def test_naive_simplify_trap_is_decided_symbolically():
     assert (v.verdict, v.method) == ("equivalent", "symbolic+numeric")
 
 
+@pytest.mark.parametrize("answer", ["1/(4 cosh(x/2)^2)", r"\frac{1}{2 + 2\cosh x}", "(1 - tanh(x/2)^2)/4"])
+def test_hyperbolic_forms_are_shown_symbolically(answer):
+    # the naive simplify(a - b) leaves e.g. -1/(4 cosh^2(x/2)) + 1/(2 cosh(x) + 2) here
+    v = verdict(answer, "sigmoid.derivative")
+    assert (v.verdict, v.method) == ("equivalent", "symbolic+numeric")
+
+
 def test_index_cases_are_both_sampled():
     # right only for i != j: a point with i = j must be among the samples
     v = verdict("-y_i y_j", "softmax.jacobian")
