@@ -120,7 +120,10 @@ def _exp_rest(d, err, rows, top):
     e = numpy.exp(d)
     e *= err + 1.0
     e[rows, top] = 0.0
-    rest = e.sum(axis=1, keepdims=True)
+    if e.shape[1] <= 16:  # short rows: einsum sums them ~4x faster than sum(axis=1), row by row
+        rest = numpy.einsum("ij->i", e)[:, None]
+    else:
+        rest = e.sum(axis=1, keepdims=True)
     e[rows, top] = 1.0
     return e, rest
 
