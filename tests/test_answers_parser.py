@@ -158,5 +158,6 @@ def _formulas():
 @given(_formulas())
 def test_plain_and_latex_round_trip(formula):
     plain, latex, expected = formula
-    assert parse(plain) == expected
-    assert parse(latex) == expected
+    # SymPy may order an automatically evaluated product differently: compare as rational functions
+    assert sp.cancel(parse(plain) - expected) == 0
+    assert sp.cancel(parse(latex) - expected) == 0
