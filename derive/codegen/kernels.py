@@ -345,7 +345,10 @@ def dense_kernels() -> list[KernelCode]:
     b = sp.MatrixSymbol("bias", o, 1)
     linear = sp.Trace(G.T * (X * W + sp.OneMatrix(n, 1) * b.T))
     printer = KernelPrinter()
-    grads = [sp.diff(linear, v) for v in (W, b, X)]
+    grads = _mlp_dense_gradients()
+    sources = ("mlp.output_weight_gradient", "mlp.output_bias_gradient", "mlp.hidden_gradient") if grads else ()
+    if grads is None:  # before the mlp topic: SymPy's matrix calculus of the linear form
+        grads = [sp.diff(linear, v) for v in (W, b, X)]
     texts = [printer.doprint(g) for g in grads]
     body = [
         "grad_out = _as_float(grad_out)",
@@ -364,9 +367,32 @@ def dense_kernels() -> list[KernelCode]:
     ``grad_out`` :math:`G = \partial L/\partial \bar Y` (N, O), ``inputs`` X (N, M), ``weights``
     W (M, O) -> ``(grad_weights, grad_bias, grad_inputs)``: :math:`X^T G` (M, O),
     :math:`G^T \mathbf 1` (O,), :math:`G W^T` (N, M) (matrix calculus of
-    :math:`\operatorname{tr}(G^T \bar Y)`, BLAS products). No :math:`1/N` inside: the caller
-    scales ``grad_out``.""",
-        (), body, grads, "mlp")]
+    :math:`\operatorname{tr}(G^T \bar Y)`, or the ``mlp`` results :math:`H^T G^{(y)}`,
+    :math:`G^{(y)T}\mathbf 1` and the :math:`G^{(y)} W^{(y)T}` factor of :math:`G^{(h)}`; BLAS
+    products). No :math:`1/N` inside: the caller scales ``grad_out``.""",
+        sources, body, grads, "mlp")]
+
+
+def _mlp_dense_gradients():
+    """``[X^T G, G^T 1, G W^T]`` from the mlp results (output weight and bias gradients, and the
+    factor of the hidden gradient before the elementwise f'), renamed to the kernel's arguments;
+    ``None`` while the mlp topic has not landed."""
+    ids = ("mlp.output_weight_gradient", "mlp.output_bias_gradient", "mlp.hidden_gradient")
+    found = [find_result(i) for i in ids]
+    if any(r is None for r in found):
+        return None
+    weight, bias, hidden = (r.expr for r in found)
+    if isinstance(hidden, sp.HadamardProduct):
+        (hidden,) = [a for a in hidden.args if not (isinstance(a, sp.MatrixSymbol) and a.name == "fprime")]
+    rename = {}
+    for expr in (weight, bias, hidden):
+        for m in expr.atoms(sp.MatrixSymbol):
+            target = {"H": "inputs", "Gy": "grad_out", "Wy": "weights"}.get(m.name)
+            if target:
+                rename[m] = sp.MatrixSymbol(target, *m.shape)
+            elif m.name == "ones":
+                rename[m] = sp.OneMatrix(*m.shape)
+    return [e.xreplace(rename) for e in (weight, bias, hidden)]
 
 
 def fbeta_kernels() -> list[KernelCode]:

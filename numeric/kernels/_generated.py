@@ -530,8 +530,9 @@ def dense_backward(grad_out, inputs, weights):
     ``grad_out`` :math:`G = \partial L/\partial \bar Y` (N, O), ``inputs`` X (N, M), ``weights``
     W (M, O) -> ``(grad_weights, grad_bias, grad_inputs)``: :math:`X^T G` (M, O),
     :math:`G^T \mathbf 1` (O,), :math:`G W^T` (N, M) (matrix calculus of
-    :math:`\operatorname{tr}(G^T \bar Y)`, BLAS products). No :math:`1/N` inside: the caller
-    scales ``grad_out``.
+    :math:`\operatorname{tr}(G^T \bar Y)`, or the ``mlp`` results :math:`H^T G^{(y)}`,
+    :math:`G^{(y)T}\mathbf 1` and the :math:`G^{(y)} W^{(y)T}` factor of :math:`G^{(h)}`; BLAS
+    products). No :math:`1/N` inside: the caller scales ``grad_out``.
 
     Generated from: definitions stated in the docstring.
     """
