@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import typer
 
-SIGNATURES_HELP = (
-    "Result ids and the signature FUNCTION must have: "
-    "sigmoid.derivative, sigmoid.derivative_stable, sigmoid.tanh_derivative: f(x (N,)) -> (N,); "
-    "softmax.jacobian, softmax.jacobian_matrix: f(z (K,)) -> (K, K) with [i, j] = dy_i/dz_j; "
-    "softmax.ce_gradient, glm.multiclass.logit_gradient: f(z (N, K), t (N,) int) -> (N, K); "
-    "glm.logistic/linear/poisson.logit_gradient: f(ybar (N,), t (N,)) -> (N,); "
-    "glm.logistic/linear/poisson.gradient: f(X (N, D), w (D,), t (N,)) -> (D,) summed over examples; "
-    "glm.multiclass.gradient: f(X (N, D), W (D, K), t (N,) int) -> (D, K) summed over examples."
+SIGNATURES = (
+    ("sigmoid.derivative, sigmoid.derivative_stable, sigmoid.tanh_derivative", "f(x (N,)) -> (N,)"),
+    ("softmax.jacobian, softmax.jacobian_matrix", "f(z (K,)) -> (K, K), entry (i, j) = dy_i/dz_j"),
+    ("softmax.ce_gradient, glm.multiclass.logit_gradient", "f(z (N, K), t (N,) int classes) -> (N, K)"),
+    ("glm.logistic.logit_gradient, glm.linear.logit_gradient, glm.poisson.logit_gradient",
+     "f(ybar (N,), t (N,)) -> (N,)"),
+    ("glm.logistic.gradient, glm.linear.gradient, glm.poisson.gradient",
+     "f(X (N, D), w (D,), t (N,)) -> (D,), summed over the examples"),
+    ("glm.multiclass.gradient", "f(X (N, D), W (D, K), t (N,) int classes) -> (D, K), summed over the examples"),
 )
 
 
 def gradcheck(
     target: str = typer.Argument(..., help="FILE.py:FUNCTION, the user's NumPy implementation."),
-    against: str = typer.Option(..., "--against", help="Result id to check against. " + SIGNATURES_HELP),
+    against: str = typer.Option(..., "--against", help="Result id to check against (signatures below)."),
     timeout: float = typer.Option(30.0, "--timeout", min=1.0, help="Seconds the user's code may run (then killed)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the random inputs."),
 ) -> None:
@@ -56,6 +58,11 @@ def gradcheck(
     ok = all(r.passed for r in results)
     typer.echo("PASS" if ok else "FAIL")
     raise typer.Exit(0 if ok else 1)
+
+
+gradcheck.__doc__ = inspect.cleandoc(gradcheck.__doc__) + "\n\nSignatures FUNCTION must have, per result id:\n\n" + "\n\n".join(
+    f"{ids}: {signature}" for ids, signature in SIGNATURES
+)
 
 
 def register(app: typer.Typer) -> None:
