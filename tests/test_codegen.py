@@ -129,3 +129,16 @@ def test_import_numeric_never_imports_sympy():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_missing_source_result_is_a_clear_error(monkeypatch):
+    from derive.codegen import kernels
+
+    def missing():
+        raise LookupError("codegen needs the derivation result 'x.y', which does not exist")
+
+    monkeypatch.setattr(kernels, "all_kernels", missing)
+    monkeypatch.setattr(module, "all_kernels", missing)
+    result = runner.invoke(app, ["codegen", "--check"])
+    assert result.exit_code == 1
+    assert "cannot generate the kernels" in result.output and "x.y" in result.output
