@@ -58,7 +58,7 @@ def render(kernels: list[KernelCode] | None = None, *, command: str = DEFAULT_CO
         f'"""{title}.',
         "",
         f"GENERATED FILE - do not edit. Written by `{command}`; `derive codegen --check` fails on drift.",
-        f"Source derivation results: {', '.join(ids)}.",
+        *textwrap.wrap(f"Source derivation results: {', '.join(ids)}.", width=100),
         f"Digest of the source derivations (SHA-256): {digest(kernels)}",
         "",
         "NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the",

@@ -1,7 +1,10 @@
 """NumPy kernels generated from the derivations of derive.
 
 GENERATED FILE - do not edit. Written by `derive codegen`; `derive codegen --check` fails on drift.
-Source derivation results: fscore.fbeta, glm.linear.logit_gradient, glm.linear.nll, glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.poisson.nll, sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient, softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
+Source derivation results: fscore.fbeta, glm.linear.logit_gradient, glm.linear.nll,
+glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.poisson.nll,
+sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient,
+softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
 Digest of the source derivations (SHA-256): 27bd3ced883338dd32a8c8edd39838e3c1436f27d371b361b8caf4f065a3acfe
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
