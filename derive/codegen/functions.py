@@ -36,6 +36,17 @@ class SigmaProduct(sp.Function):
         return f"_sigma_product({printer._print(a)}, {float(c)!r})"
 
 
+class DivOnePlus(sp.Function):
+    r"""``DivOnePlus(n, e)`` :math:`= n / (1 + e)` for :math:`0 \le e \le 1`, printed as the
+    runtime's ``_div_one_plus``, which keeps :math:`1 + e` exactly (one rounding fewer)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer):
+        n, e = self.args
+        return f"_div_one_plus({printer._print(n)}, {printer._print(e)})"
+
+
 class softplus(sp.Function):
     r""":math:`\operatorname{softplus}(u) = \log(1 + e^{u})`."""
 
@@ -49,6 +60,7 @@ def to_plain(expr: sp.Basic) -> sp.Basic:
     """Replace the printing-only functions by plain SymPy (for proofs and mpmath evaluation)."""
     expr = expr.replace(lambda e: isinstance(e, Where), lambda e: e.rewrite(sp.Piecewise))
     expr = expr.replace(lambda e: isinstance(e, softplus), lambda e: sp.log(1 + sp.exp(e.args[0])))
+    expr = expr.replace(lambda e: isinstance(e, DivOnePlus), lambda e: e.args[0] / (1 + e.args[1]))
     expr = expr.replace(lambda e: isinstance(e, SigmaProduct),
                         lambda e: e.args[1] * sp.exp(-e.args[0]) / (1 + sp.exp(-e.args[0])) ** 2)
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))

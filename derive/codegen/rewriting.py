@@ -14,7 +14,7 @@ from typing import Callable
 
 import sympy as sp
 
-from derive.codegen.functions import SigmaProduct, Where, log1p, softplus, to_plain
+from derive.codegen.functions import DivOnePlus, SigmaProduct, Where, log1p, softplus, to_plain
 from derive.context import ProofContext, Uniform
 from derive.notation import SIGMA_DEFINITION, sigma
 
@@ -67,13 +67,14 @@ SIGMA_PRODUCT = Rule(
 
 #: sigma(u) = 1 / (1 + e^{-u}) for u >= 0 and e^{u} / (1 + e^{u}) for u < 0: only E = e^{-|u|} <= 1
 #: is ever formed (no overflow, subnormal results kept). The numerator, 1 for u >= 0 and E else,
-#: is max(E, H(u)) with H(0) = 1 since E <= 1 (a branch-free select, cheaper than numpy.where).
+#: is max(E, H(u)) with H(0) = 1 since E <= 1 (a branch-free select, cheaper than numpy.where);
+#: the division by 1 + E is printed with 1 + E held exactly (DivOnePlus).
 SIGMA_BY_SIGN = Rule(
     "sigma_by_sign",
     "sigmoid.symmetry",
     lambda e: isinstance(e, sigma),
-    lambda e: sp.Max(_exp_neg_abs(e.args[0]), sp.Heaviside(e.args[0], 1)) / (1 + _exp_neg_abs(e.args[0])),
-    (sigma(u), sp.Max(_exp_neg_abs(u), sp.Heaviside(u, 1)) / (1 + _exp_neg_abs(u))),
+    lambda e: DivOnePlus(sp.Max(_exp_neg_abs(e.args[0]), sp.Heaviside(e.args[0], 1)), _exp_neg_abs(e.args[0])),
+    (sigma(u), DivOnePlus(sp.Max(_exp_neg_abs(u), sp.Heaviside(u, 1)), _exp_neg_abs(u))),
 )
 
 #: log sigma(u) = -log(1 + e^{-u}) = -softplus(-u)  (definition of the sigmoid).

@@ -104,6 +104,15 @@ def _exp_rest(d, err, rows, top):
     return e, rest
 
 
+def _div_one_plus(num, e):
+    """``num / (1 + e)`` for ``0 <= e <= 1`` with ``1 + e = hi + lo`` exactly (Fast2Sum): the
+    rounding of the sum is corrected to first order, ``num/hi * (1 - lo/hi)``."""
+    hi = 1.0 + e
+    lo = e - (hi - 1.0)
+    q = num / hi
+    return q - q * (lo / hi)
+
+
 def _sigma_product(a, scale):
     """``scale * E / (1 + E)**2`` with ``E = exp(-a)``, ``a >= 0``: ``scale`` times
     sigma(a) sigma(-a), to about 1.5 ulp.
@@ -179,4 +188,4 @@ def _check_beta(beta):
     if not beta >= 0 or beta == numpy.inf:
         raise ValueError(f"beta must be a finite number >= 0, got {beta}")
     return beta
-RUNTIME = (_as_float, _elementwise, _rowwise, _rows_with_targets, _shift_by_max, _exp_rest, _sigma_product, _class_indices, _check_dense, _check_beta)
+RUNTIME = (_as_float, _elementwise, _rowwise, _rows_with_targets, _shift_by_max, _exp_rest, _div_one_plus, _sigma_product, _class_indices, _check_dense, _check_beta)

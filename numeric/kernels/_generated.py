@@ -131,6 +131,15 @@ def _exp_rest(d, err, rows, top):
     return e, rest
 
 
+def _div_one_plus(num, e):
+    """``num / (1 + e)`` for ``0 <= e <= 1`` with ``1 + e = hi + lo`` exactly (Fast2Sum): the
+    rounding of the sum is corrected to first order, ``num/hi * (1 - lo/hi)``."""
+    hi = 1.0 + e
+    lo = e - (hi - 1.0)
+    q = num / hi
+    return q - q * (lo / hi)
+
+
 def _sigma_product(a, scale):
     """``scale * E / (1 + E)**2`` with ``E = exp(-a)``, ``a >= 0``: ``scale`` times
     sigma(a) sigma(-a), to about 1.5 ulp.
@@ -210,7 +219,7 @@ def _check_beta(beta):
 
 def _sigmoid_block(x):
     _c0 = numpy.exp(-numpy.abs(x))
-    return numpy.maximum(_c0, numpy.greater_equal(x, 0.0))/(1 + _c0)
+    return _div_one_plus(numpy.maximum(_c0, numpy.greater_equal(x, 0.0)), _c0)
 
 
 def sigmoid(x):
@@ -437,8 +446,7 @@ def bernoulli_nll(ybar, t):
 
 def _bernoulli_nll_grad_block(ybar, t):
     _c0 = numpy.exp(-numpy.abs(ybar))
-    _c1 = (1 + _c0)**(-1.0)
-    return _c1*(1 - t)*numpy.maximum(_c0, numpy.greater_equal(ybar, 0.0)) - _c1*t*numpy.maximum(_c0, numpy.greater_equal(-ybar, 0.0))
+    return (1 - t)*_div_one_plus(numpy.maximum(_c0, numpy.greater_equal(ybar, 0.0)), _c0) - t*_div_one_plus(numpy.maximum(_c0, numpy.greater_equal(-ybar, 0.0)), _c0)
 
 
 def bernoulli_nll_grad(ybar, t):
