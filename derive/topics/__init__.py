@@ -38,6 +38,8 @@ TOPICS: dict[str, Topic] = {
               "derive.topics.maxent"),
         Topic("fscore", "F-scores: F1, F-beta, means, micro and macro averaging", "derive.topics.fscore"),
         Topic("poisson", "The Poisson distribution: binomial limit, mean and variance", "derive.topics.poisson"),
+        Topic("mlp", "Backpropagation through an MLP with one hidden layer (minibatch matrix form)",
+              "derive.topics.mlp"),
     ]
 }
 
