@@ -40,6 +40,8 @@ TOPICS: dict[str, Topic] = {
         Topic("poisson", "The Poisson distribution: binomial limit, mean and variance", "derive.topics.poisson"),
         Topic("mlp", "Backpropagation through an MLP with one hidden layer (minibatch matrix form)",
               "derive.topics.mlp"),
+        Topic("relu-approximation", "Universal approximation: k ReLUs reproduce a piecewise-linear interpolant",
+              "derive.topics.relu_approximation", cli="derive.cli.topic_relu:relu_command"),
     ]
 }
 

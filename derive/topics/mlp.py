@@ -324,6 +324,8 @@ def network_prover(combos: tuple[tuple[str, str], ...], *, symbolic: bool = True
         return Proof(True, "numeric", f"{where}: equal at {ctx.points} random points ({ctx.digits} digits){sym}; "
                                       f"SymPy's expand/cancel not attempted above {SYMBOLIC_BUDGET} operations")
 
+    # certificates key a proof by the prover's name: make it name the pairs it checks
+    prove_against_network.__qualname__ = f"network_prover({combos!r}, symbolic={symbolic})"
     return prove_against_network
 
 
