@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.codegen import rewriting as rw
-from derive.codegen.functions import log1p, softplus
+from derive.codegen.functions import CorrectedRatio, log1p, softplus
 from derive.codegen.printer import KernelPrinter, print_assignments
 from derive.codegen.sources import find_result, result
 from derive.notation import sigma
@@ -136,9 +136,10 @@ def sigmoid_kernels() -> list[KernelCode]:
 # --- softmax family -----------------------------------------------------------------------------
 
 _E, _REST, _D, _ERR = sp.symbols("e rest d err", real=True)
+_EE = sp.Symbol("ee", real=True)  # e * err
 _SHIFT_PRELUDE = [
     "d, err, rows, top = _shift_by_max(z)",
-    "e, rest = _exp_rest(d, err, rows, top)",
+    "e, ee, rest = _exp_rest(d, err, rows, top)",
 ]
 
 
@@ -147,7 +148,10 @@ def _shifted_softmax_expr():
     :math:`e^{z_i - m}` is ``e``, and the sum is ``1 + rest`` (the top term is :math:`e^0 = 1`)."""
     inv = result("softmax.shift_invariance")
     expr = inv.lhs.replace(lambda a: isinstance(a, sp.Sum), lambda a: 1 + _REST)
-    return expr.replace(lambda a: isinstance(a, sp.exp), lambda a: _E), inv.lhs
+    expr = expr.replace(lambda a: isinstance(a, sp.exp), lambda a: _E)
+    # e^{d + err} = e^d (1 + err) to first order: the recovered rounding error of z - m.
+    num, den = sp.fraction(expr)
+    return CorrectedRatio(num, den - 1, num * _ERR).xreplace({_E * _ERR: _EE}), inv.lhs
 
 
 def _log1p_rule(expr):
@@ -174,7 +178,9 @@ def softmax_kernels() -> list[KernelCode]:
     shifted = logp.expr.replace(lambda a: isinstance(a, sp.Indexed), lambda a: _D)
     shifted = shifted.replace(lambda a: isinstance(a, sp.Symbol) and a.name == "Sigma_C", lambda a: 1 + _REST)
     shifted = _log1p_rule(shifted)
-    ordered = sp.Add(shifted, _ERR, evaluate=False)
+    # d - log1p(rest) + err, summed as (err - log1p(rest)) + d: the small terms first.
+    small = sp.Add(_ERR, shifted - _D, evaluate=False)
+    ordered = sp.Add(small, shifted - (shifted - _D), evaluate=False)
     out.append(KernelCode(
         "log_softmax", "log_softmax(z, axis=-1)",
         r"""Log-softmax :math:`\log y_i = z_i - \log \sum_k e^{z_k}` along ``axis``
@@ -182,7 +188,8 @@ def softmax_kernels() -> list[KernelCode]:
 
     Max-shift (``softmax.shift_invariance``): :math:`(z_i - m) - \operatorname{log1p}(\text{rest})`
     where rest is the sum without the top term, so the top class gets :math:`-\text{rest}`
-    (e.g. -1.7e-27) instead of 0; the rounding error of :math:`z_i - m` is added last.""",
+    (e.g. -1.7e-27) instead of 0; the recovered rounding error of :math:`z_i - m` is added to the
+    small term before the large one.""",
         _sources("softmax.log_probabilities", "softmax.shift_invariance"),
         ["return _rowwise(_log_softmax_block, z, axis)"], [logp.expr], "softmax",
         ("_log_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"])))
@@ -285,7 +292,8 @@ def _categorical_kernels() -> list[KernelCode]:
     neg = neg.replace(lambda a: isinstance(a, sp.Indexed), lambda a: d_t)
     neg = neg.replace(lambda a: isinstance(a, sp.Symbol) and a.name == "Sigma_C", lambda a: 1 + _REST)
     neg = _log1p_rule(neg)
-    nll = sp.Add(neg, -err_t, evaluate=False)
+    # log1p(rest) - d_t - err_t, summed as (log1p(rest) - err_t) - d_t.
+    nll = sp.Add(sp.Add(neg + d_t, -err_t, evaluate=False), -d_t, evaluate=False)
     take = [*_SHIFT_PRELUDE]
     out = [KernelCode(
         "categorical_nll", "categorical_nll(z, t)",

@@ -3,9 +3,10 @@
 GENERATED FILE - do not edit. Written by `derive codegen`; `derive codegen --check` fails on drift.
 Source derivation results: fscore.fbeta, glm.linear.logit_gradient, glm.linear.nll,
 glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.poisson.nll,
+mlp.hidden_gradient, mlp.output_bias_gradient, mlp.output_weight_gradient,
 sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient,
 softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
-Digest of the source derivations (SHA-256): 27bd3ced883338dd32a8c8edd39838e3c1436f27d371b361b8caf4f065a3acfe
+Digest of the source derivations (SHA-256): 43e9c0a6de304afab0700479bee95e382a8f2a444066ca2c317d5747a36d4463
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
@@ -112,23 +113,49 @@ def _shift_by_max(z):
         numpy.subtract(z, err, out=err)
         bb += m
         err -= bb
-    if not numpy.isfinite(err).all():  # |z - m| beyond the double range: exp(d) is 0 there anyway
-        err[~numpy.isfinite(err)] = 0.0
     return d, err, rows, top
 
 
+def _row_sum(a):
+    """Row sums (n, 1); einsum for short rows (about 4x faster than sum(axis=1) there)."""
+    if a.shape[1] <= 16:
+        return numpy.einsum("ij->i", a)[:, None]
+    return a.sum(axis=1, keepdims=True)
+
+
 def _exp_rest(d, err, rows, top):
-    """``(e, rest)``: ``e = exp(d + err)`` to first order, and ``rest`` (n, 1) = the row sum of
-    ``e`` without the top entry, so that the full sum is ``1 + rest``."""
-    e = numpy.exp(d)
-    e *= err + 1.0
-    e[rows, top] = 0.0
-    if e.shape[1] <= 16:  # short rows: einsum sums them ~4x faster than sum(axis=1), row by row
-        rest = numpy.einsum("ij->i", e)[:, None]
-    else:
-        rest = e.sum(axis=1, keepdims=True)
-    e[rows, top] = 1.0
-    return e, rest
+    """``(e, ee, rest)``: ``e = exp(d)`` (the top entry exactly 1), ``ee = e * err`` (so that
+    ``exp(d + err) ~ e + ee``; 0 at the top) and ``rest`` (n, 1), the row sum of ``e + ee`` without
+    the top entry, so that the full sum is ``1 + rest``. A plain sum of K terms is off by a few
+    ulp; here the sum of the leading parts is exact (one final rounding)."""
+    e = numpy.exp(d, order="C")
+    ee = e * err
+    flat = e.reshape(-1)  # a view, since e is a fresh C-contiguous array
+    at_top = rows * e.shape[1] + top
+    flat[at_top] = 0.0
+    # Rump's extraction: with sigma a power of two above (K + 2) * sum, hi = (sigma + e) - sigma
+    # lies on the grid of ulp(sigma), so sum(hi) is exact; lo = e - hi is exact and tiny.
+    _, exponent = numpy.frexp(_row_sum(e))
+    sigma = numpy.ldexp(1.0, exponent + int(e.shape[1] + 2).bit_length())
+    hi = e + sigma
+    hi -= sigma
+    lo = e - hi
+    lo += ee
+    rest = _row_sum(hi) + _row_sum(lo)
+    flat[at_top] = 1.0
+    if not numpy.isfinite(rest).all():
+        # |z - m| beyond the double range gave err = NaN where exp(d) = 0: no correction there
+        err[~numpy.isfinite(err)] = 0.0
+        return _exp_rest(d, err, rows, top)
+    return e, ee, rest
+
+
+def _corrected_ratio(e, rest, ee):
+    """``(e + ee) / (1 + rest)``: the shifted exponentials with their first-order correction over
+    the row sums."""
+    num = e + ee
+    num /= 1.0 + rest
+    return num
 
 
 def _div_one_plus(num, e):
@@ -348,8 +375,8 @@ def identity_derivative(x):
 
 def _softmax_block(z):
     d, err, rows, top = _shift_by_max(z)
-    e, rest = _exp_rest(d, err, rows, top)
-    return e/(1 + rest)
+    e, ee, rest = _exp_rest(d, err, rows, top)
+    return _corrected_ratio(e, rest, ee)
 
 
 def softmax(z, axis=-1):
@@ -367,8 +394,8 @@ def softmax(z, axis=-1):
 
 def _log_softmax_block(z):
     d, err, rows, top = _shift_by_max(z)
-    e, rest = _exp_rest(d, err, rows, top)
-    return (d - numpy.log1p(rest)) + err
+    e, ee, rest = _exp_rest(d, err, rows, top)
+    return (err - numpy.log1p(rest)) + d
 
 
 def log_softmax(z, axis=-1):
@@ -377,7 +404,8 @@ def log_softmax(z, axis=-1):
 
     Max-shift (``softmax.shift_invariance``): :math:`(z_i - m) - \operatorname{log1p}(\text{rest})`
     where rest is the sum without the top term, so the top class gets :math:`-\text{rest}`
-    (e.g. -1.7e-27) instead of 0; the rounding error of :math:`z_i - m` is added last.
+    (e.g. -1.7e-27) instead of 0; the recovered rounding error of :math:`z_i - m` is added to the
+    small term before the large one.
 
     Generated from: softmax.log_probabilities, softmax.shift_invariance.
     """
@@ -493,11 +521,11 @@ def poisson_nll_grad(eta, t):
 
 def _categorical_nll_block(z, t):
     d, err, rows, top = _shift_by_max(z)
-    e, rest = _exp_rest(d, err, rows, top)
+    e, ee, rest = _exp_rest(d, err, rows, top)
     d_t = d[rows, t]
     err_t = err[rows, t]
     rest = rest[:, 0]
-    return (-d_t + numpy.log1p(rest)) - err_t
+    return (numpy.log1p(rest) - err_t) - d_t
 
 
 def categorical_nll(z, t):
@@ -514,8 +542,8 @@ def categorical_nll(z, t):
 
 def _categorical_nll_grad_block(z, t):
     d, err, rows, top = _shift_by_max(z)
-    e, rest = _exp_rest(d, err, rows, top)
-    y = e/(1 + rest)
+    e, ee, rest = _exp_rest(d, err, rows, top)
+    y = _corrected_ratio(e, rest, ee)
     y_t = y[rows, t]
     rest = rest[:, 0]
     y[rows, t] = numpy.where(t == top, -rest/(1 + rest), -1 + y_t)
@@ -545,7 +573,7 @@ def dense_backward(grad_out, inputs, weights):
     :math:`G^{(y)T}\mathbf 1` and the :math:`G^{(y)} W^{(y)T}` factor of :math:`G^{(h)}`; BLAS
     products). No :math:`1/N` inside: the caller scales ``grad_out``.
 
-    Generated from: definitions stated in the docstring.
+    Generated from: mlp.output_weight_gradient, mlp.output_bias_gradient, mlp.hidden_gradient.
     """
     grad_out = _as_float(grad_out)
     inputs = _as_float(inputs)
