@@ -443,8 +443,9 @@ def build() -> Derivation:
     )
     for name, form, rule in (
         ("relu", STEP, r"$\operatorname{ReLU}'(u) = [u > 0]$"),
-        ("tanh", J - had(H, H), r"$\tanh' = 1 - \tanh^2$"),
-        ("sigmoid", had(H, J - H), r"$\sigma' = \sigma(1 - \sigma)$"),
+        ("tanh", sp.MatAdd(J, sp.MatMul(-1, had(H, H), evaluate=False), evaluate=False), r"$\tanh' = 1 - \tanh^2$"),
+        ("sigmoid", had(H, sp.MatAdd(J, sp.MatMul(-1, H, evaluate=False), evaluate=False)),
+         r"$\sigma' = \sigma(1 - \sigma)$"),
     ):
         (
             d.chain(rf"$G^{{(h)}}$ for $f = $ {name}", dHin)
