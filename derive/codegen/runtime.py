@@ -89,10 +89,9 @@ def _shift_by_max(z):
 
 
 def _row_sum(a):
-    """Row sums (n, 1); einsum for short rows (about 4x faster than sum(axis=1) there)."""
-    if a.shape[1] <= 16:
-        return numpy.einsum("ij->i", a)[:, None]
-    return a.sum(axis=1, keepdims=True)
+    """Row sums (n, 1) by einsum (2-4x faster than sum(axis=1) on short rows; the order of the
+    additions does not matter where it is used: exact sums or tiny remainders)."""
+    return numpy.einsum("ij->i", a)[:, None]
 
 
 def _exp_rest(d, err, rows, top):
