@@ -47,17 +47,6 @@ class DivOnePlus(sp.Function):
         return f"_div_one_plus({printer._print(n)}, {printer._print(e)})"
 
 
-class CorrectedRatio(sp.Function):
-    r"""``CorrectedRatio(e, rest, ee)`` :math:`= (e + ee) / (1 + \text{rest})` with
-    :math:`ee = e\,\text{err}`: the shifted softmax :math:`e^{d + \text{err}} / \sum` to first
-    order in the recovered rounding error, printed as the runtime's ``_corrected_ratio``."""
-
-    nargs = 3
-
-    def _numpycode(self, printer):
-        return "_corrected_ratio(%s)" % ", ".join(printer._print(a) for a in self.args)
-
-
 class softplus(sp.Function):
     r""":math:`\operatorname{softplus}(u) = \log(1 + e^{u})`."""
 
@@ -72,8 +61,6 @@ def to_plain(expr: sp.Basic) -> sp.Basic:
     expr = expr.replace(lambda e: isinstance(e, Where), lambda e: e.rewrite(sp.Piecewise))
     expr = expr.replace(lambda e: isinstance(e, softplus), lambda e: sp.log(1 + sp.exp(e.args[0])))
     expr = expr.replace(lambda e: isinstance(e, DivOnePlus), lambda e: e.args[0] / (1 + e.args[1]))
-    expr = expr.replace(lambda e: isinstance(e, CorrectedRatio),
-                        lambda e: (e.args[0] + e.args[2]) / (1 + e.args[1]))
     expr = expr.replace(lambda e: isinstance(e, SigmaProduct),
                         lambda e: e.args[1] * sp.exp(-e.args[0]) / (1 + sp.exp(-e.args[0])) ** 2)
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))

@@ -95,12 +95,13 @@ def _row_sum(a):
 
 
 def _exp_rest(d, err, rows, top):
-    """``(e, ee, rest)``: ``e = exp(d)`` (the top entry exactly 1), ``ee = e * err`` (so that
-    ``exp(d + err) ~ e + ee``; 0 at the top) and ``rest`` (n, 1), the row sum of ``e + ee`` without
-    the top entry, so that the full sum is ``1 + rest``. A plain sum of K terms is off by a few
-    ulp; here the sum of the leading parts is exact (one final rounding)."""
+    """``(e, rest)``: ``e = exp(d) (1 + err)``, which is ``exp(d + err)`` to first order (the top
+    entry exactly 1), and ``rest`` (n, 1), the row sum of ``e`` without the top entry, so that the
+    full sum is ``1 + rest``. A plain sum of K terms is off by a few ulp; here the sum of the
+    leading parts is exact, leaving one final rounding."""
     e = numpy.exp(d, order="C")
-    ee = e * err
+    part = err + 1.0
+    e *= part
     flat = e.reshape(-1)  # a view, since e is a fresh C-contiguous array
     at_top = rows * e.shape[1] + top
     flat[at_top] = 0.0
@@ -108,25 +109,17 @@ def _exp_rest(d, err, rows, top):
     # lies on the grid of ulp(sigma), so sum(hi) is exact; lo = e - hi is exact and tiny.
     _, exponent = numpy.frexp(_row_sum(e))
     sigma = numpy.ldexp(1.0, exponent + int(e.shape[1] + 2).bit_length())
-    hi = e + sigma
-    hi -= sigma
-    lo = e - hi
-    lo += ee
-    rest = _row_sum(hi) + _row_sum(lo)
+    numpy.add(e, sigma, out=part)
+    part -= sigma
+    rest = _row_sum(part)
+    numpy.subtract(e, part, out=part)
+    rest += _row_sum(part)
     flat[at_top] = 1.0
     if not numpy.isfinite(rest).all():
         # |z - m| beyond the double range gave err = NaN where exp(d) = 0: no correction there
         err[~numpy.isfinite(err)] = 0.0
         return _exp_rest(d, err, rows, top)
-    return e, ee, rest
-
-
-def _corrected_ratio(e, rest, ee):
-    """``(e + ee) / (1 + rest)``: the shifted exponentials with their first-order correction over
-    the row sums."""
-    num = e + ee
-    num /= 1.0 + rest
-    return num
+    return e, rest
 
 
 def _div_one_plus(num, e):
@@ -213,4 +206,4 @@ def _check_beta(beta):
     if not beta >= 0 or beta == numpy.inf:
         raise ValueError(f"beta must be a finite number >= 0, got {beta}")
     return beta
-RUNTIME = (_as_float, _elementwise, _rowwise, _rows_with_targets, _shift_by_max, _row_sum, _exp_rest, _corrected_ratio, _div_one_plus, _sigma_product, _class_indices, _check_dense, _check_beta)
+RUNTIME = (_as_float, _elementwise, _rowwise, _rows_with_targets, _shift_by_max, _row_sum, _exp_rest, _div_one_plus, _sigma_product, _class_indices, _check_dense, _check_beta)

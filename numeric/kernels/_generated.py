@@ -123,12 +123,13 @@ def _row_sum(a):
 
 
 def _exp_rest(d, err, rows, top):
-    """``(e, ee, rest)``: ``e = exp(d)`` (the top entry exactly 1), ``ee = e * err`` (so that
-    ``exp(d + err) ~ e + ee``; 0 at the top) and ``rest`` (n, 1), the row sum of ``e + ee`` without
-    the top entry, so that the full sum is ``1 + rest``. A plain sum of K terms is off by a few
-    ulp; here the sum of the leading parts is exact (one final rounding)."""
+    """``(e, rest)``: ``e = exp(d) (1 + err)``, which is ``exp(d + err)`` to first order (the top
+    entry exactly 1), and ``rest`` (n, 1), the row sum of ``e`` without the top entry, so that the
+    full sum is ``1 + rest``. A plain sum of K terms is off by a few ulp; here the sum of the
+    leading parts is exact, leaving one final rounding."""
     e = numpy.exp(d, order="C")
-    ee = e * err
+    part = err + 1.0
+    e *= part
     flat = e.reshape(-1)  # a view, since e is a fresh C-contiguous array
     at_top = rows * e.shape[1] + top
     flat[at_top] = 0.0
@@ -136,25 +137,17 @@ def _exp_rest(d, err, rows, top):
     # lies on the grid of ulp(sigma), so sum(hi) is exact; lo = e - hi is exact and tiny.
     _, exponent = numpy.frexp(_row_sum(e))
     sigma = numpy.ldexp(1.0, exponent + int(e.shape[1] + 2).bit_length())
-    hi = e + sigma
-    hi -= sigma
-    lo = e - hi
-    lo += ee
-    rest = _row_sum(hi) + _row_sum(lo)
+    numpy.add(e, sigma, out=part)
+    part -= sigma
+    rest = _row_sum(part)
+    numpy.subtract(e, part, out=part)
+    rest += _row_sum(part)
     flat[at_top] = 1.0
     if not numpy.isfinite(rest).all():
         # |z - m| beyond the double range gave err = NaN where exp(d) = 0: no correction there
         err[~numpy.isfinite(err)] = 0.0
         return _exp_rest(d, err, rows, top)
-    return e, ee, rest
-
-
-def _corrected_ratio(e, rest, ee):
-    """``(e + ee) / (1 + rest)``: the shifted exponentials with their first-order correction over
-    the row sums."""
-    num = e + ee
-    num /= 1.0 + rest
-    return num
+    return e, rest
 
 
 def _div_one_plus(num, e):
@@ -374,8 +367,8 @@ def identity_derivative(x):
 
 def _softmax_block(z):
     d, err, rows, top = _shift_by_max(z)
-    e, ee, rest = _exp_rest(d, err, rows, top)
-    return _corrected_ratio(e, rest, ee)
+    e, rest = _exp_rest(d, err, rows, top)
+    return e/(1 + rest)
 
 
 def softmax(z, axis=-1):
@@ -393,7 +386,7 @@ def softmax(z, axis=-1):
 
 def _log_softmax_block(z):
     d, err, rows, top = _shift_by_max(z)
-    e, ee, rest = _exp_rest(d, err, rows, top)
+    e, rest = _exp_rest(d, err, rows, top)
     return (err - numpy.log1p(rest)) + d
 
 
@@ -520,7 +513,7 @@ def poisson_nll_grad(eta, t):
 
 def _categorical_nll_block(z, t):
     d, err, rows, top = _shift_by_max(z)
-    e, ee, rest = _exp_rest(d, err, rows, top)
+    e, rest = _exp_rest(d, err, rows, top)
     d_t = d[rows, t]
     err_t = err[rows, t]
     rest = rest[:, 0]
@@ -541,8 +534,8 @@ def categorical_nll(z, t):
 
 def _categorical_nll_grad_block(z, t):
     d, err, rows, top = _shift_by_max(z)
-    e, ee, rest = _exp_rest(d, err, rows, top)
-    y = _corrected_ratio(e, rest, ee)
+    e, rest = _exp_rest(d, err, rows, top)
+    y = e/(1 + rest)
     y_t = y[rows, t]
     rest = rest[:, 0]
     y[rows, t] = numpy.where(t == top, -rest/(1 + rest), -1 + y_t)
