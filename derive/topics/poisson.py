@@ -180,6 +180,9 @@ def build() -> Derivation:
               prover=prove_limit_step)
         .result("poisson.limit", "The Poisson distribution as the limit of binomials", VARIABLES)
     )
+    d.note("General sequences p_n", (
+        "The chain takes p_n = lambda/n. For any p_n with n p_n -> lambda the same steps go through with "
+        "lambda_n = n p_n in place of lambda, since (1 - lambda_n/n)^n -> e^(-lambda) whenever lambda_n -> lambda."))
     series = sp.Sum(lam**m / sp.factorial(m), (m, 0, sp.oo))
     (
         d.chain("The probabilities sum to one", EX(sp.S.One))
