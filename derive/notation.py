@@ -30,8 +30,9 @@ class sigma(sp.Function):
     (:data:`SIGMA_DEFINITION`), so SymPy never "knows" the result being derived.
     """
 
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
     def _derive_text(self, printer):
         return "σ(%s)" % printer._print(self.args[0])
@@ -40,8 +41,9 @@ class sigma(sp.Function):
 class logit(sp.Function):
     r"""The logit :math:`\log(p / (1 - p))`, kept unevaluated as notation."""
 
-    def _latex(self, printer):
-        return r"\operatorname{logit}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{logit}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
 def sigmoid_body(arg):
@@ -76,8 +78,9 @@ class frac(sp.Function):
         num, den = (a.doit(**hints) if hints.get("deep", True) else a for a in self.args)
         return num / den
 
-    def _latex(self, printer):
-        return r"\frac{%s}{%s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+    def _latex(self, printer, exp=None):
+        tex = r"\frac{%s}{%s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
     def _derive_text(self, printer):
         return "(%s)/(%s)" % (printer._print(self.args[0]), printer._print(self.args[1]))

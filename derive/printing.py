@@ -44,8 +44,10 @@ class _Text(StrPrinter):
     printmethod = "_derive_text"
 
     def _print_Indexed(self, expr):
-        idx = "".join(self._print(i) for i in expr.indices)
-        return f"{self._print(expr.base.label)}_{idx}"
+        parts = [self._print(i) for i in expr.indices]
+        if all(isinstance(i, (sp.Symbol, sp.Integer)) for i in expr.indices) and all(len(p) == 1 for p in parts):
+            return f"{self._print(expr.base.label)}_{''.join(parts)}"  # y_i, W_dk
+        return f"{self._print(expr.base.label)}_({', '.join(parts)})"  # a_(i - 1), W_(12, 3)
 
     def _print_KroneckerDelta(self, expr):
         return "δ_" + "".join(self._print(a) for a in expr.args)
@@ -103,7 +105,7 @@ _MACROS = {
     r"\sum": "Σ", r"\lambda": "λ", r"\beta": "β", r"\pi": "π", r"\mu": "μ", r"\le": "≤", r"\ge": "≥",
     r"\cdot": "·", r"\infty": "∞", r"\to": "→", r"\log": "log", r"\exp": "exp", r"\tanh": "tanh",
     r"\operatorname{diag}": "diag", r"\operatorname{softmax}": "softmax", r"\mathbb{R}": "ℝ", r"\in": "∈",
-    r"\top": "T", r"\quad": " ", r"\,": " ", r"\ ": " ", r"\dots": "...", r"\prod": "∏", r"\theta": "θ",
+    r"\top": "T", r"\min": "min", r"\max": "max", r"\approx": "≈", r"\%": "%", r"\mathbb{E}": "E", r"\quad": " ", r"\,": " ", r"\ ": " ", r"\dots": "...", r"\prod": "∏", r"\theta": "θ",
     r"\mid": "|",
 }
 _MACRO_RE = re.compile("|".join(re.escape(m) + r"(?![A-Za-z])" for m in sorted(_MACROS, key=len, reverse=True)))

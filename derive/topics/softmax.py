@@ -47,10 +47,11 @@ class softmax(sp.Function):
     r""":math:`\operatorname{softmax}(v)_n` of an explicit vector ``v`` (a Tuple), component ``n``
     (0-based, as in the lecture's :math:`\operatorname{softmax}([x, 0])_0`)."""
 
-    def _latex(self, printer):
+    def _latex(self, printer, exp=None):
         v, n = self.args
         items = ", ".join(printer._print(a) for a in v)
-        return r"\operatorname{softmax}\left(\left[%s\right]\right)_{%s}" % (items, printer._print(n))
+        tex = r"\operatorname{softmax}\left(\left[%s\right]\right)_{%s}" % (items, printer._print(n))
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
     def _derive_text(self, printer):
         v, n = self.args
