@@ -191,3 +191,31 @@ def test_fit_report_from_numeric_training(tmp_path):
     assert f"({len(history)},{history[-1]['loss']:.6g})" in plots[0]
     assert rendered.figures == []
     compile_pdf(text, tmp_path / "fit.pdf")
+
+
+def test_fscore_cli_report_with_scores(tmp_path):
+    """derive fscore ... --tune --report: per-class table, confusion matrix counted from the
+    thresholded scores, and the PR curve's figure beside the report."""
+    from typer.testing import CliRunner
+
+    from derive.cli import app
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 80)
+    s = np.clip(0.4 * y + 0.7 * rng.random(80), 0, 1)
+    np.savetxt(tmp_path / "y.csv", y, fmt="%d")
+    np.savetxt(tmp_path / "s.csv", s, fmt="%.6f")
+    out = tmp_path / "rep" / "scores.md"
+    result = CliRunner().invoke(app, ["fscore", str(tmp_path / "y.csv"), str(tmp_path / "s.csv"),
+                                      "--threshold", "0.5", "--json", "--report", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    pred = (s >= 0.5).astype(int)
+    for t in (0, 1):
+        assert f"| {t} | {int(np.sum((y == t) & (pred == 0)))} | {int(np.sum((y == t) & (pred == 1)))} |" in text
+    refs = _referenced(text, "markdown")
+    assert {"scores-confusion.svg", "scores-pr-curve.svg"} <= set(refs)
+    assert all((out.parent / r).stat().st_size > 500 for r in refs)
+    bad = CliRunner().invoke(app, ["fscore", str(tmp_path / "y.csv"), str(tmp_path / "s.csv"),
+                                   "--threshold", "0.5", "--report", str(tmp_path / "r.html")])
+    assert bad.exit_code == 2 and not (tmp_path / "r.html").exists()

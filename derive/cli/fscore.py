@@ -270,6 +270,9 @@ def fscore(
     digits: int = typer.Option(4, "--digits", min=0, max=12, help="Decimal places in the table."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print the results as a Markdown table."),
+    report: Optional[Path] = typer.Option(
+        None, "--report", help="Also write a metrics report to FILE.md or FILE.tex: tables, confusion "
+        "matrix, precision-recall curve with scores (figures beside it)."),
     latex: bool = typer.Option(False, "--latex", help="Without files: the F-score derivation as LaTeX."),
     text: bool = typer.Option(False, "--text", help="Without files: the F-score derivation as plain text."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Without files: write the derivation to FILE."),
@@ -284,6 +287,9 @@ def fscore(
     import math
     import warnings
 
+    if report is not None and (y_true_file is None or report.suffix.lower() not in (".md", ".tex")):
+        typer.echo("Error: --report needs files of labels and a FILE ending in .md or .tex", err=True)
+        raise typer.Exit(2)
     if y_true_file is None:
         _show_topic(latex=latex, markdown=markdown, text=text, as_json=as_json, output=output,
                     no_steps=no_steps, standalone=standalone)
@@ -305,10 +311,11 @@ def fscore(
         import numpy as np
 
         y_true, y_pred = _load_pair(y_true_file, y_pred_file, header)
-        used_threshold = None
+        used_threshold = scores = None
         if threshold is not None or tune:
             if threshold is not None and tune:
                 raise InputError("choose one of --threshold and --tune")
+            scores = y_pred  # kept for the report's precision-recall curve
             y_pred, used_threshold = _threshold_predictions(y_true, y_pred, threshold, tune,
                                                             pos_label, beta)
         elif pos_label is not None:
@@ -327,6 +334,19 @@ def fscore(
     except (ValueError, OSError) as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
+    if report is not None:
+        from reports.metrics_report import write_scores_report
+
+        positive = 1 if pos_label is None else _as_label(pos_label, y_true)
+        inputs = {"Y_TRUE": y_true_file, "Y_PRED": y_pred_file, "beta": beta, "threshold": used_threshold,
+                  "negative label": negative_label}
+        try:
+            write_scores_report(report, result, y_true, y_pred, scores=scores, pos_label=positive,
+                                inputs={k: str(v) if isinstance(v, Path) else v for k, v in inputs.items() if v is not None})
+        except (ValueError, OSError) as exc:
+            typer.echo(f"Error: cannot write the report: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"wrote report {report}", err=True)
 
     fname = "F1" if beta == 1 else f"F{beta:g}"
     if as_json:
