@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from derive.cli.topics import _pick_format, emit, render_topic, request_reprove
+from derive.cli.topics import JSON, LATEX, MARKDOWN, NO_STEPS, OUTPUT, REPROVE, STANDALONE, TEXT, show_topic
 from derive.topics import Topic
 
 
@@ -26,20 +26,18 @@ def glm_command(topic: Topic):
         model: Optional[Model] = typer.Argument(
             None, help="Only this model: linear, logistic, multiclass or poisson (default: all four)."
         ),
-        latex: bool = typer.Option(False, "--latex", help="LaTeX (amsmath) fragment."),
-        markdown: bool = typer.Option(False, "--markdown", help="Markdown with $$ math (GitHub, KaTeX)."),
-        text: bool = typer.Option(False, "--text", help="Plain text for a terminal (the default)."),
-        as_json: bool = typer.Option(False, "--json", help="JSON: steps, rules, proof methods, results."),
-        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
-        no_steps: bool = typer.Option(False, "--no-steps", help="Only the assumptions, table and results."),
-        standalone: bool = typer.Option(False, "--standalone", help="With --latex: a complete document."),
-        reprove: bool = typer.Option(False, "--reprove", help="Prove every step live, ignoring certificates."),
+        latex: bool = LATEX,
+        markdown: bool = MARKDOWN,
+        text: bool = TEXT,
+        as_json: bool = JSON,
+        output: Optional[Path] = OUTPUT,
+        no_steps: bool = NO_STEPS,
+        standalone: bool = STANDALONE,
+        reprove: bool = REPROVE,
     ) -> None:
-        fmt = _pick_format(latex, markdown, text, as_json)
-        if reprove:
-            request_reprove()
-        options = {"model": model.value} if model is not None else {}
-        emit(render_topic(topic, fmt, steps=not no_steps, standalone=standalone, options=options), output)
+        show_topic(topic, latex=latex, markdown=markdown, text=text, as_json=as_json, output=output,
+                   no_steps=no_steps, standalone=standalone, reprove=reprove,
+                   options={"model": model.value} if model is not None else {})
 
     command.__doc__ = f"{topic.title}. Every step proved; optionally one MODEL; --latex, --markdown, --text or --json."
     return command

@@ -52,23 +52,41 @@ def render_topic(topic: Topic, fmt: str, *, steps: bool, standalone: bool, optio
     return render(derivation, fmt, steps=steps, standalone=standalone)
 
 
+# The output options every topic command shares (typer reads these defaults as option specs).
+LATEX = typer.Option(False, "--latex", help="LaTeX (amsmath) fragment.")
+MARKDOWN = typer.Option(False, "--markdown", help="Markdown with $$ math (GitHub, KaTeX).")
+TEXT = typer.Option(False, "--text", help="Plain text for a terminal (the default).")
+JSON = typer.Option(False, "--json", help="JSON: steps, rules, proof methods, results.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout.")
+NO_STEPS = typer.Option(False, "--no-steps", help="Only the assumptions, tables and results.")
+STANDALONE = typer.Option(False, "--standalone", help="With --latex: a complete document.")
+REPROVE = typer.Option(False, "--reprove", help="Prove every step live, ignoring certificates.")
+
+
+def show_topic(topic: Topic, *, latex: bool, markdown: bool, text: bool, as_json: bool, output: Optional[Path],
+               no_steps: bool, standalone: bool, reprove: bool, options: dict | None = None) -> None:
+    """What every topic command does with the shared options: build, render, write."""
+    fmt = _pick_format(latex, markdown, text, as_json)
+    if reprove:
+        request_reprove()
+    emit(render_topic(topic, fmt, steps=not no_steps, standalone=standalone, options=options), output)
+
+
 def topic_command(topic: Topic):
     """The generic command for a topic without options of its own."""
 
     def command(
-        latex: bool = typer.Option(False, "--latex", help="LaTeX (amsmath) fragment."),
-        markdown: bool = typer.Option(False, "--markdown", help="Markdown with $$ math (GitHub, KaTeX)."),
-        text: bool = typer.Option(False, "--text", help="Plain text for a terminal (the default)."),
-        as_json: bool = typer.Option(False, "--json", help="JSON: steps, rules, proof methods, results."),
-        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
-        no_steps: bool = typer.Option(False, "--no-steps", help="Only the assumptions and results."),
-        standalone: bool = typer.Option(False, "--standalone", help="With --latex: a complete document."),
-        reprove: bool = typer.Option(False, "--reprove", help="Prove every step live, ignoring certificates."),
+        latex: bool = LATEX,
+        markdown: bool = MARKDOWN,
+        text: bool = TEXT,
+        as_json: bool = JSON,
+        output: Optional[Path] = OUTPUT,
+        no_steps: bool = NO_STEPS,
+        standalone: bool = STANDALONE,
+        reprove: bool = REPROVE,
     ) -> None:
-        fmt = _pick_format(latex, markdown, text, as_json)
-        if reprove:
-            request_reprove()
-        emit(render_topic(topic, fmt, steps=not no_steps, standalone=standalone), output)
+        show_topic(topic, latex=latex, markdown=markdown, text=text, as_json=as_json, output=output,
+                   no_steps=no_steps, standalone=standalone, reprove=reprove)
 
     command.__doc__ = f"{topic.title}. Every step proved; --latex, --markdown, --text or --json."
     return command
