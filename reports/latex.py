@@ -63,12 +63,43 @@ def _chain_rows(steps) -> list[str]:
     if _visual_length(lhs) + max(_visual_length(e) for e in exprs) <= _BESIDE_LIMIT:
         return [f"{lhs if n == 0 else ''} &= {e} && {_rule_box(s, '0.36')}" for n, (s, e) in enumerate(zip(steps, exprs))]
     # Too wide for rules beside: the left side on its own row, each step and its rule below it
-    # (all in the second column, so that the rule's box starts at the margin).
-    rows = [f"&{lhs}"]
-    for s, e in zip(steps, exprs):
-        rows.append(f"&\\quad = {e}")
+    # (all in the second column, so that the rule's box starts at the margin); a sum wider than
+    # the line is broken between its terms.
+    first, *more = _sum_lines(steps[0].lhs)
+    rows = [f"&{first}"] + [f"&\\qquad {m}" for m in more]
+    for s in steps:
+        first, *more = _sum_lines(s.expr)
+        rows.append(f"&\\quad = {first}")
+        rows.extend(f"&\\qquad\\quad {m}" for m in more)
         rows.append(f"&\\qquad {_rule_box(s, '0.8')}")
     return rows
+
+
+def _sum_lines(expr) -> list[str]:
+    """``expr`` as LaTeX on one line, or a sum wider than a line as several, each after the first
+    starting with its sign (terms in the order the printer writes them)."""
+    import sympy as sp
+
+    whole = to_latex(expr)
+    if not isinstance(expr, sp.Add) or _visual_length(whole) <= _LINE:
+        return [whole]
+    lines: list[str] = []
+    for n, term in enumerate(_LATEX_ORDER(expr)):
+        negative = term.could_extract_minus_sign()
+        text = to_latex(-term if negative else term)
+        text = (("- " if negative else "") if n == 0 else ("- " if negative else "+ ")) + text
+        if lines and _visual_length(lines[-1] + text) <= _LINE - 6:
+            lines[-1] += " " + text
+        else:
+            lines.append(text)
+    return lines
+
+
+def _LATEX_ORDER(expr):
+    """The terms of a sum in the order :func:`derive.printing.to_latex` prints them."""
+    from derive.printing import _LATEX
+
+    return _LATEX._as_ordered_terms(expr, order=None)
 
 
 def _chain(title: str, steps, star: str = "*") -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from derive.cli import app
@@ -172,3 +174,23 @@ def test_book_fits_the_page(compiled_book):
     """No line of the book runs off the page: rules wrap beside short steps, below wide ones."""
     too_wide = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", compiled_book.log)]
     assert [w for w in too_wide if w > 60] == []  # 60 pt: an eighth of the line
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([-3, -1, 1, 2, -0.5]), st.integers(0, 4), st.integers(-9, 9)),
+                min_size=1, max_size=14))
+def test_a_wide_sum_is_broken_between_its_terms_without_changing_it(terms):
+    import sympy as sp
+
+    from reports.latex import _LINE, _sum_lines, _visual_length
+
+    x, y, z = sp.symbols("x y z")
+    f = sp.Function("ReLU")
+    shapes = [lambda k: f(k * x + 1), lambda k: x**2 * y + k, lambda k: sp.exp(-k * x) / z,
+              lambda k: sp.sqrt(y) * k, lambda k: sp.log(x + k * y)]
+    expr = sp.Add(*(c * shapes[s](k) for c, s, k in terms))
+    lines = _sum_lines(expr)
+    assert re.sub(r"\s+", "", "".join(lines)) == re.sub(r"\s+", "", to_latex(expr))
+    wide = isinstance(expr, sp.Add) and _visual_length(to_latex(expr)) > _LINE
+    assert (len(lines) > 1) == wide
+    assert all(line[:1] in "+-" for line in lines[1:])
