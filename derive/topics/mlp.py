@@ -454,7 +454,7 @@ def build() -> Derivation:
          r"$\sigma' = \sigma(1 - \sigma)$"),
     ):
         (
-            d.chain(rf"$G^{{(h)}}$ for $f = $ {name}", dHin)
+            d.chain(rf"$G^{{(h)}}$ for $f = \operatorname{{{name}}}$", dHin)
             .step(had(Gy * Wy.T, FPRIME), "hidden gradient (above)", prover=network_prover(((name, "identity+mse"),)))
             .step(had(Gy * Wy.T, form), rule, prover=network_prover(((name, "softmax+nll"),)))
         )
