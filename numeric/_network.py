@@ -9,7 +9,7 @@ $\\frac{\\alpha}{2N} \\sum_l \\lVert W_l \\rVert_F^2$ (scikit-learn's convention
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -18,51 +18,97 @@ from numeric import kernels as K
 
 @dataclass(frozen=True)
 class Activation:
-    """A hidden activation $f$ and its derivative $f'$ evaluated at the pre-activation."""
+    """A hidden activation $f$ and its derivative $f'$ evaluated at the pre-activation.
+
+    For the SGD loop on minibatches: ``fast_forward`` is the generated ``_unchecked`` variant of
+    ``forward`` (same formula, no input conversion) and ``fast_backward(g, x)`` the generated
+    in-place chain-rule step $g \\odot f'(x)$; they default to ``forward`` and ``g * derivative(x)``."""
 
     forward: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray]
+    fast_forward: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    fast_backward: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None
+
+    def backward(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """``(g, x) -> g * f'(x)``, in place in ``g`` (which the caller owns)."""
+        if self.fast_backward is not None:
+            return self.fast_backward
+        derivative = self.derivative
+
+        def backward(g, x):
+            g *= derivative(x)
+            return g
+
+        return backward
 
 
 ACTIVATIONS = {
-    "relu": Activation(K.relu, K.relu_derivative),
-    "tanh": Activation(np.tanh, K.tanh_derivative),
-    "logistic": Activation(K.sigmoid, K.sigmoid_derivative),
-    "identity": Activation(K.identity, K.identity_derivative),
+    "relu": Activation(K.relu, K.relu_derivative, K.relu_unchecked, K.relu_backward_unchecked),
+    "tanh": Activation(np.tanh, K.tanh_derivative, np.tanh, K.tanh_backward_unchecked),
+    "logistic": Activation(K.sigmoid, K.sigmoid_derivative, K.sigmoid_unchecked, K.logistic_backward_unchecked),
+    "identity": Activation(K.identity, K.identity_derivative, K.identity_unchecked),
 }
+
+
+def _float_targets(T: np.ndarray, n_out: int) -> np.ndarray:
+    return np.ascontiguousarray(T, dtype=np.float64)
+
+
+def _one_hot(T: np.ndarray, n_out: int) -> np.ndarray:
+    """Class indices ``(N,)`` (already checked to lie in ``0..n_out-1``) as indicators ``(N, n_out)``."""
+    out = np.zeros((T.shape[0], n_out))
+    out[np.arange(T.shape[0]), T] = 1.0
+    return out
 
 
 @dataclass(frozen=True)
 class Head:
     """An output layer: the per-example NLL of the logits, its gradient w.r.t. the logits
-    (``(N, K)``, no $1/N$) and the output activation (the mean of the distribution)."""
+    (``(N, K)``, no $1/N$) and the output activation (the mean of the distribution).
+
+    For training, ``encode(T, K)`` turns the checked targets into the form ``train_grad`` takes
+    (once per fit), and ``train_grad(z, T_enc)`` is the generated ``_unchecked`` gradient (it may
+    overwrite ``z``). Defaults: the targets as they are and ``nll_grad``."""
 
     name: str
     nll: Callable[[np.ndarray, np.ndarray], np.ndarray]
     nll_grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
     output: Callable[[np.ndarray], np.ndarray]
+    train_grad: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None
+    encode: Optional[Callable[[np.ndarray, int], np.ndarray]] = None
 
 
 HEADS = {
-    # categorical / softmax: targets are class indices (N,)
-    "softmax": Head("softmax", K.categorical_nll, K.categorical_nll_grad, K.softmax),
+    # categorical / softmax: targets are class indices (N,); trained on their one-hot encoding
+    "softmax": Head("softmax", K.categorical_nll, K.categorical_nll_grad, K.softmax,
+                    K.categorical_nll_grad_unchecked, _one_hot),
     # Bernoulli / sigmoid: one logit, targets (N, 1) in {0, 1}
-    "logistic": Head("logistic", K.bernoulli_nll, K.bernoulli_nll_grad, K.sigmoid),
+    "logistic": Head("logistic", K.bernoulli_nll, K.bernoulli_nll_grad, K.sigmoid,
+                     K.bernoulli_nll_grad_unchecked, _float_targets),
     # Normal / identity (MSE): targets (N, K)
-    "identity": Head("identity", K.gaussian_nll, K.gaussian_nll_grad, K.identity),
+    "identity": Head("identity", K.gaussian_nll, K.gaussian_nll_grad, K.identity,
+                     K.gaussian_nll_grad_unchecked, _float_targets),
     # Poisson / exp: targets (N, K) counts
-    "exp": Head("exp", K.poisson_nll, K.poisson_nll_grad, np.exp),
+    "exp": Head("exp", K.poisson_nll, K.poisson_nll_grad, np.exp, K.poisson_nll_grad_unchecked, _float_targets),
 }
 
 
-def logits(X: np.ndarray, coefs: list[np.ndarray], intercepts: list[np.ndarray], act: Activation) -> np.ndarray:
-    """The output-layer logits $\\bar y$ ``(N, K)`` (no dropout: inference)."""
+def training_targets(head: Head, T: np.ndarray, n_out: int) -> np.ndarray:
+    """The targets ``T`` (checked) in the encoding of ``head.train_grad``; once per fit."""
+    return T if head.encode is None else head.encode(T, n_out)
+
+
+def logits(X: np.ndarray, coefs: list[np.ndarray], intercepts: list[np.ndarray], act: Activation,
+           fast: bool = False) -> np.ndarray:
+    """The output-layer logits $\\bar y$ ``(N, K)`` (no dropout: inference). ``fast`` uses the
+    activation's ``_unchecked`` variant (``X`` already a checked float64 array, as in training)."""
+    f = (act.fast_forward or act.forward) if fast else act.forward
     a = X
     last = len(coefs) - 1
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
         z = a @ W
         z += b
-        a = z if l == last else act.forward(z)
+        a = z if l == last else f(z)
     return a
 
 
@@ -114,9 +160,12 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
               batch_size: int, rng: np.random.Generator, shuffle: bool, dropout: float) -> None:
     """One epoch of minibatch SGD, updating ``coefs``/``intercepts`` in place.
 
+    ``T`` are the targets in training encoding (:func:`training_targets`, checked once per fit).
     The same computation as :func:`loss_and_gradients` per minibatch (without the loss), written
-    flat because this is the hot loop: no validation, no per-batch allocation beyond what the
-    kernels return, in-place updates $W \\leftarrow W - \\eta \\nabla_W$.
+    flat because this is the hot loop: the generated ``_unchecked`` kernels (no per-batch
+    validation), everything looked up once before the loop, in-place updates
+    $W \\leftarrow W - \\eta \\nabla_W$. The first layer's input gradient is not formed (its
+    inputs are data).
     """
     n = X.shape[0]
     if shuffle:
@@ -124,14 +173,20 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
         X = X[perm]
         T = T[perm]
     last = len(coefs) - 1
-    f, fprime = act.forward, act.derivative
-    nll_grad = head.nll_grad
-    dense_backward = K.dense_backward
+    f = act.fast_forward or act.forward
+    fprime_times = act.backward()
+    nll_grad = head.train_grad or head.nll_grad
+    dense_backward = K.dense_backward_unchecked
+    param_grads = K.dense_param_grads_unchecked
     keep = 1.0 - dropout
     scale = 1.0 / keep
-    layers = list(zip(coefs, intercepts))
-    hidden = layers[:last]
-    out_W, out_b = layers[last]
+    random = rng.random
+    hidden = list(zip(coefs[:last], intercepts[:last]))
+    # backward order: (W, b, index of the layer's input in `inputs`) from the output layer down
+    backward = [(coefs[l], intercepts[l], l) for l in range(last, -1, -1)]
+    out_W, out_b = coefs[last], intercepts[last]
+    decay_full = 1.0 - lr * alpha / batch_size
+    step_full = lr / batch_size
     for start in range(0, n, batch_size):
         xb = X[start:start + batch_size]
         nb = xb.shape[0]
@@ -145,7 +200,7 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
             pre.append(z)
             a = f(z)
             if dropout:
-                m = rng.random(a.shape) < keep
+                m = random(a.shape) < keep
                 m = m * scale
                 a = a * m
                 masks.append(m)
@@ -155,17 +210,16 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
         g = nll_grad(z, T[start:start + batch_size])
         # Backprop is linear in g: scaling by lr/nb (not 1/nb) makes every gradient below
         # already the SGD step, so updates are a single in-place subtraction.
-        g *= lr / nb
-        decay = 1.0 - lr * alpha / nb
-        for l in range(last, -1, -1):
-            W, b = layers[l]
-            step_W, step_b, g_in = dense_backward(g, inputs[l], W)
+        g *= step_full if nb == batch_size else lr / nb
+        for W, b, l in backward:
             if l:
-                g = g_in
-                g *= fprime(pre[l - 1])
+                step_W, step_b, g = dense_backward(g, inputs[l], W)
+                g = fprime_times(g, pre[l - 1])
                 if dropout:
                     g *= masks[l - 1]
+            else:
+                step_W, step_b = param_grads(g, xb)
             if alpha:  # L2: W <- W (1 - lr alpha / nb) - lr grad
-                W *= decay
+                W *= decay_full if nb == batch_size else 1.0 - lr * alpha / nb
             W -= step_W
             b -= step_b

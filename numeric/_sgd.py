@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from numeric._network import Activation, Head, logits, mean_loss, sgd_epoch
+from numeric._network import Activation, Head, logits, mean_loss, sgd_epoch, training_targets
 from numeric._validation import ConvergenceWarning, TrainingDivergedError
 
 
@@ -42,12 +42,13 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         start_loss = mean_loss(logits(X, coefs, intercepts, act), T, head, coefs, alpha)
     limit = GROWTH_LIMIT * max(abs(start_loss), 1.0)
+    T_train = training_targets(head, T, coefs[-1].shape[1])  # once per call, not per minibatch
     for _ in range(epochs):
         saved = [p.copy() for p in coefs + intercepts]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            sgd_epoch(X, T, coefs, intercepts, act, head, lr=lr, alpha=alpha, batch_size=batch_size,
+            sgd_epoch(X, T_train, coefs, intercepts, act, head, lr=lr, alpha=alpha, batch_size=batch_size,
                       rng=rng, shuffle=bool(est.shuffle), dropout=dropout)
-            z = logits(X, coefs, intercepts, act)
+            z = logits(X, coefs, intercepts, act, fast=True)
             loss = mean_loss(z, T, head, coefs, alpha)
         epoch = est.n_iter_ + 1
         if not np.isfinite(loss) or not _finite(coefs + intercepts) or loss > limit:

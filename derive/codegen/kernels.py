@@ -40,6 +40,8 @@ class KernelCode:
     #: ``(signature, body lines)`` of the private per-block function the public one drives
     #: over cache-sized blocks (see ``derive.codegen.runtime._elementwise``).
     block: tuple[str, list[str]] | None = None
+    #: The rewritten (stable) expression an elementwise block was printed from.
+    stable: sp.Basic | None = None
 
 
 def _sources(*ids: str) -> tuple[str, ...]:
@@ -54,7 +56,7 @@ def _elementwise(name, args, expr, doc, sources, *, rules, errstate=None, topic=
     block = (f"_{name}_block({', '.join(args)})", lines + [f"return {final}"])
     call = f"return _elementwise(_{name}_block, {', '.join(args)})"
     body = [f"with numpy.errstate({errstate}):", "    " + call] if errstate else [call]
-    return KernelCode(name, f"{name}({', '.join(args)})", doc, sources, body, [original], topic, block)
+    return KernelCode(name, f"{name}({', '.join(args)})", doc, sources, body, [original], topic, block, expr)
 
 
 def _rule_names(*rules):
@@ -423,6 +425,117 @@ def fbeta_kernels() -> list[KernelCode]:
         _sources("fscore.fbeta"), body, [f.expr], "fscore")]
 
 
+# --- training-path variants ----------------------------------------------------------------------
+
+#: Elementwise kernels that the SGD loop calls once per minibatch; each gets an ``_unchecked``
+#: twin that runs the same generated block without the conversion/broadcasting/blocking wrapper.
+TRAINING_ELEMENTWISE = ("sigmoid", "relu", "identity", "gaussian_nll_grad", "bernoulli_nll_grad", "poisson_nll_grad")
+#: Activation derivatives that get a ``<activation>_backward_unchecked(grad, x)`` twin: the chain
+#: rule step ``grad * f'(x)`` done in place.
+TRAINING_BACKWARD = {"relu": "relu_derivative", "logistic": "sigmoid_derivative", "tanh": "tanh_derivative"}
+
+_UNCHECKED_NOTE = r"""
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches)."""
+
+
+def _unchecked_elementwise(k: KernelCode) -> KernelCode:
+    """The ``_unchecked`` twin of an elementwise kernel: the same block (same formula, same
+    stable form), called directly."""
+    args = k.block[0][k.block[0].index("(") + 1:-1]
+    call = f"return _{k.name}_block({args})"
+    body = [line.replace(k.body[-1].strip(), call) for line in k.body]
+    doc = f"Training-path variant of :func:`{k.name}`: the same generated block (same formula, same stable form)."
+    return KernelCode(f"{k.name}_unchecked", f"{k.name}_unchecked({args})", doc + _UNCHECKED_NOTE, k.sources,
+                      body, k.exprs, k.topic)
+
+
+def _backward_unchecked(activation: str, k: KernelCode) -> KernelCode:
+    """``grad *= f'(x)`` in place, with :math:`f'` the stable expression of the derivative kernel
+    ``k``; a factor 1.0 in front of a 0/1 step is dropped (``grad`` times a boolean array is the
+    same product without a float copy of the step)."""
+    expr = k.stable.replace(lambda a: a.is_Mul and sp.Float(1.0) in a.args and any(isinstance(f, sp.Heaviside) for f in a.args),
+                            lambda a: sp.Mul(*[f for f in a.args if f != sp.Float(1.0)]))
+    lines, final = print_assignments(expr)
+    body = [*lines, f"grad *= {final}", "return grad"]
+    if k.body[0].startswith("with numpy.errstate"):
+        body = [k.body[0], *["    " + line for line in body]]
+    doc = (f"The chain-rule step through the activation {activation}: ``grad * {k.name}(x)`` (the same "
+           f"generated formula as :func:`{k.name}`), computed in place in ``grad`` (returned)." + _UNCHECKED_NOTE)
+    return KernelCode(f"{activation}_backward_unchecked", f"{activation}_backward_unchecked(grad, x)", doc, k.sources,
+                      body, k.exprs, k.topic)
+
+
+def categorical_training_kernels() -> list[KernelCode]:
+    r"""``categorical_nll_grad_unchecked``: :math:`y - t` (``softmax.ce_gradient``) with one-hot
+    targets and the plain max-shift (``softmax.shift_invariance``), as few NumPy passes as
+    possible for minibatches."""
+    printer = KernelPrinter()
+    inv = result("softmax.shift_invariance")
+    e, s = sp.symbols("e S", positive=True)
+    y = inv.lhs.replace(lambda a: isinstance(a, sp.Sum), lambda a: s).replace(lambda a: isinstance(a, sp.exp), lambda a: e)
+    ce = result("softmax.ce_gradient")
+    y_sym, t_sym = sp.symbols("y onehot", real=True)
+    grad = ce.expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base.name == "y", lambda a: y_sym)
+    grad = grad.replace(lambda a: isinstance(a, sp.Indexed) and a.base.name == "t", lambda a: t_sym)
+    return [KernelCode(
+        "categorical_nll_grad_unchecked", "categorical_nll_grad_unchecked(z, onehot)",
+        r"""Gradient of :func:`categorical_nll` with respect to the logits for one-hot targets:
+    ``z`` (N, K) float64 logits, ``onehot`` (N, K) the indicators :math:`t_k \in \{0, 1\}` of
+    the classes -> (N, K), :math:`\operatorname{softmax}(z) - t` (``softmax.ce_gradient``).
+
+    Training-path variant of :func:`categorical_nll_grad`, no validation (the caller encodes and
+    checks the classes once per fit) and ``z`` is overwritten (used as scratch). Stable by shift
+    invariance (``softmax.shift_invariance``,
+    :math:`e^{z_i + c} / \sum_k e^{z_k + c} = y_i` with :math:`c = -\max_k z_k`): only
+    :math:`e^{d}` with :math:`d \le 0` is formed, so nothing overflows and the row sum is
+    :math:`\ge 1`. This is the plain max-shift (the rounding of :math:`z - \max z` is not
+    recovered): every entry is within a few ulp of the true value *relative to 1*, ample for a
+    gradient step, but tiny probabilities (below about 1e-16) lose relative accuracy; use
+    :func:`categorical_nll_grad` for those.""",
+        _sources("softmax.ce_gradient", "softmax.shift_invariance"),
+        ['with numpy.errstate(over="ignore"):  # z - max beyond the double range is -inf: e = 0',
+         "    z -= z.max(axis=1, keepdims=True)",
+         "e = numpy.exp(z, out=z)",
+         "S = e.sum(axis=1, keepdims=True)",
+         f"y = {printer.doprint(y)}",
+         f"return {printer.doprint(grad)}"],
+        [inv.lhs, ce.expr], "glm")]
+
+
+def dense_training_kernels() -> list[KernelCode]:
+    """``dense_backward_unchecked`` (no conversion or shape checks) and
+    ``dense_param_grads_unchecked`` (the first layer: no gradient for the inputs, which are data)."""
+    (k,) = dense_kernels()
+    grads = k.exprs
+    printer = KernelPrinter()
+    texts = [printer.doprint(g) for g in grads]
+    note = r"""
+
+    Training-path variant, no validation: float64 2-D arrays of matching shapes."""
+    return [
+        KernelCode("dense_backward_unchecked", "dense_backward_unchecked(grad_out, inputs, weights)",
+                   "Same as :func:`dense_backward`: ``(grad_weights, grad_bias, grad_inputs)`` = "
+                   r":math:`(X^T G, G^T \mathbf 1, G W^T)`." + note, k.sources,
+                   [f"return {texts[0]}, {texts[1]}, {texts[2]}"], grads, "mlp"),
+        KernelCode("dense_param_grads_unchecked", "dense_param_grads_unchecked(grad_out, inputs)",
+                   "The parameter gradients of :func:`dense_backward` only: ``(grad_weights, grad_bias)`` = "
+                   r":math:`(X^T G, G^T \mathbf 1)`, for a first layer whose inputs are data (the "
+                   r"input gradient :math:`G W^T` is not needed)." + note, k.sources,
+                   [f"return {texts[0]}, {texts[1]}"], grads[:2], "mlp"),
+    ]
+
+
+def training_kernels(public: list[KernelCode]) -> list[KernelCode]:
+    """The training-path variants, generated from the same results as the public kernels."""
+    by_name = {k.name: k for k in public}
+    out = [_unchecked_elementwise(by_name[n]) for n in TRAINING_ELEMENTWISE]
+    out += [_backward_unchecked(a, by_name[n]) for a, n in TRAINING_BACKWARD.items()]
+    return out + categorical_training_kernels() + dense_training_kernels()
+
+
 def all_kernels() -> list[KernelCode]:
     """Every public kernel, in the order of the generated module."""
-    return sigmoid_kernels() + softmax_kernels() + loss_kernels() + dense_kernels() + fbeta_kernels()
+    public = sigmoid_kernels() + softmax_kernels() + loss_kernels() + dense_kernels() + fbeta_kernels()
+    return public + training_kernels(public)

@@ -6,7 +6,7 @@ glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.p
 mlp.hidden_gradient, mlp.output_bias_gradient, mlp.output_weight_gradient,
 sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient,
 softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
-Digest of the source derivations (SHA-256): 43e9c0a6de304afab0700479bee95e382a8f2a444066ca2c317d5747a36d4463
+Digest of the source derivations (SHA-256): cb1547ad6e1a3e0f7c885ace95c3dd48a8626a8db9995857c7d417d7a89306fd
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
@@ -37,6 +37,18 @@ __all__ = [
     'categorical_nll_grad',
     'dense_backward',
     'fbeta_from_counts',
+    'sigmoid_unchecked',
+    'relu_unchecked',
+    'identity_unchecked',
+    'gaussian_nll_grad_unchecked',
+    'bernoulli_nll_grad_unchecked',
+    'poisson_nll_grad_unchecked',
+    'relu_backward_unchecked',
+    'logistic_backward_unchecked',
+    'tanh_backward_unchecked',
+    'categorical_nll_grad_unchecked',
+    'dense_backward_unchecked',
+    'dense_param_grads_unchecked',
 ]
 
 
@@ -271,7 +283,7 @@ def sigmoid_derivative(x):
 
 
 def _log_sigmoid_block(x):
-    return -numpy.maximum(0, -x) - numpy.log1p(numpy.exp(-numpy.abs(x)))
+    return -numpy.maximum(-x, 0.0) - numpy.log1p(numpy.exp(-numpy.abs(x)))
 
 
 def log_sigmoid(x):
@@ -288,7 +300,7 @@ def log_sigmoid(x):
 
 
 def _softplus_block(x):
-    return numpy.maximum(0, x) + numpy.log1p(numpy.exp(-numpy.abs(x)))
+    return numpy.maximum(x, 0.0) + numpy.log1p(numpy.exp(-numpy.abs(x)))
 
 
 def softplus(x):
@@ -320,7 +332,7 @@ def tanh_derivative(x):
 
 
 def _relu_block(x):
-    return numpy.maximum(0, x)
+    return numpy.maximum(x, 0.0)
 
 
 def relu(x):
@@ -447,7 +459,7 @@ def gaussian_nll_grad(ybar, t):
 
 
 def _bernoulli_nll_block(ybar, t):
-    return -t*ybar + numpy.maximum(0, ybar) + numpy.log1p(numpy.exp(-numpy.abs(ybar)))
+    return -t*ybar + numpy.maximum(ybar, 0.0) + numpy.log1p(numpy.exp(-numpy.abs(ybar)))
 
 
 def bernoulli_nll(ybar, t):
@@ -591,3 +603,153 @@ def fbeta_from_counts(tp, fp, fn, beta=1.0, zero_division=0.0):
     out = numpy.full(den.shape, zero_division, dtype=numpy.float64)
     numpy.divide(num, den, out=out, where=den != 0)
     return out
+
+
+def sigmoid_unchecked(x):
+    r"""Training-path variant of :func:`sigmoid`: the same generated block (same formula, same stable form).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: sigmoid.symmetry.
+    """
+    return _sigmoid_block(x)
+
+
+def relu_unchecked(x):
+    r"""Training-path variant of :func:`relu`: the same generated block (same formula, same stable form).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: definitions stated in the docstring.
+    """
+    return _relu_block(x)
+
+
+def identity_unchecked(x):
+    r"""Training-path variant of :func:`identity`: the same generated block (same formula, same stable form).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: definitions stated in the docstring.
+    """
+    return _identity_block(x)
+
+
+def gaussian_nll_grad_unchecked(ybar, t):
+    r"""Training-path variant of :func:`gaussian_nll_grad`: the same generated block (same formula, same stable form).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: glm.linear.logit_gradient.
+    """
+    with numpy.errstate(over="ignore"):
+        return _gaussian_nll_grad_block(ybar, t)
+
+
+def bernoulli_nll_grad_unchecked(ybar, t):
+    r"""Training-path variant of :func:`bernoulli_nll_grad`: the same generated block (same formula, same stable form).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: glm.logistic.logit_gradient, sigmoid.symmetry.
+    """
+    return _bernoulli_nll_grad_block(ybar, t)
+
+
+def poisson_nll_grad_unchecked(eta, t):
+    r"""Training-path variant of :func:`poisson_nll_grad`: the same generated block (same formula, same stable form).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: glm.poisson.logit_gradient.
+    """
+    with numpy.errstate(over="ignore"):
+        return _poisson_nll_grad_block(eta, t)
+
+
+def relu_backward_unchecked(grad, x):
+    r"""The chain-rule step through the activation relu: ``grad * relu_derivative(x)`` (the same generated formula as :func:`relu_derivative`), computed in place in ``grad`` (returned).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: definitions stated in the docstring.
+    """
+    grad *= numpy.greater(x, 0.0)
+    return grad
+
+
+def logistic_backward_unchecked(grad, x):
+    r"""The chain-rule step through the activation logistic: ``grad * sigmoid_derivative(x)`` (the same generated formula as :func:`sigmoid_derivative`), computed in place in ``grad`` (returned).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: sigmoid.derivative_stable, sigmoid.symmetry.
+    """
+    grad *= _sigma_product(numpy.abs(x), 1.0)
+    return grad
+
+
+def tanh_backward_unchecked(grad, x):
+    r"""The chain-rule step through the activation tanh: ``grad * tanh_derivative(x)`` (the same generated formula as :func:`tanh_derivative`), computed in place in ``grad`` (returned).
+
+    No validation: the arguments must already be float64 arrays of one
+    shape (small enough for one block; numeric's SGD loop passes minibatches).
+
+    Generated from: sigmoid.tanh_derivative, sigmoid.symmetry.
+    """
+    with numpy.errstate(over="ignore"):
+        grad *= _sigma_product(2*numpy.abs(x), 4.0)
+        return grad
+
+
+def categorical_nll_grad_unchecked(z, onehot):
+    r"""Gradient of :func:`categorical_nll` with respect to the logits for one-hot targets:
+    ``z`` (N, K) float64 logits, ``onehot`` (N, K) the indicators :math:`t_k \in \{0, 1\}` of
+    the classes -> (N, K), :math:`\operatorname{softmax}(z) - t` (``softmax.ce_gradient``).
+
+    Training-path variant of :func:`categorical_nll_grad`, no validation (the caller encodes and
+    checks the classes once per fit) and ``z`` is overwritten (used as scratch). Stable by shift
+    invariance (``softmax.shift_invariance``,
+    :math:`e^{z_i + c} / \sum_k e^{z_k + c} = y_i` with :math:`c = -\max_k z_k`): only
+    :math:`e^{d}` with :math:`d \le 0` is formed, so nothing overflows and the row sum is
+    :math:`\ge 1`. This is the plain max-shift (the rounding of :math:`z - \max z` is not
+    recovered): every entry is within a few ulp of the true value *relative to 1*, ample for a
+    gradient step, but tiny probabilities (below about 1e-16) lose relative accuracy; use
+    :func:`categorical_nll_grad` for those.
+
+    Generated from: softmax.ce_gradient, softmax.shift_invariance.
+    """
+    with numpy.errstate(over="ignore"):  # z - max beyond the double range is -inf: e = 0
+        z -= z.max(axis=1, keepdims=True)
+    e = numpy.exp(z, out=z)
+    S = e.sum(axis=1, keepdims=True)
+    y = e/S
+    return y - onehot
+
+
+def dense_backward_unchecked(grad_out, inputs, weights):
+    r"""Same as :func:`dense_backward`: ``(grad_weights, grad_bias, grad_inputs)`` = :math:`(X^T G, G^T \mathbf 1, G W^T)`.
+
+    Training-path variant, no validation: float64 2-D arrays of matching shapes.
+
+    Generated from: mlp.output_weight_gradient, mlp.output_bias_gradient, mlp.hidden_gradient.
+    """
+    return (inputs.T).dot(grad_out), ((grad_out.T)).sum(axis=1), (grad_out).dot(weights.T)
+
+
+def dense_param_grads_unchecked(grad_out, inputs):
+    r"""The parameter gradients of :func:`dense_backward` only: ``(grad_weights, grad_bias)`` = :math:`(X^T G, G^T \mathbf 1)`, for a first layer whose inputs are data (the input gradient :math:`G W^T` is not needed).
+
+    Training-path variant, no validation: float64 2-D arrays of matching shapes.
+
+    Generated from: mlp.output_weight_gradient, mlp.output_bias_gradient, mlp.hidden_gradient.
+    """
+    return (inputs.T).dot(grad_out), ((grad_out.T)).sum(axis=1)

@@ -7,8 +7,8 @@ accuracy is the mean over ``SEEDS`` initialisations (random_state 0..4) for nume
 (the NumPy loop shares numeric's initialisation and math, so its accuracy equals numeric's).
 
 The hand-written loop computes the same math as ``numeric.MLPClassifier``: per minibatch the
-forward pass, the softmax-NLL gradient, backprop through both layers (including the input
-gradient of the first dense layer, as ``dense_backward`` returns it) and plain SGD updates; after
+forward pass, the softmax-NLL gradient, backprop through both layers (without the input
+gradient of the first dense layer, which numeric does not form either) and plain SGD updates; after
 each epoch the mean training loss on the whole training set (for the loss curve and divergence
 check). Run: ``python tests/bench/bench_train.py``.
 """
@@ -66,7 +66,7 @@ def numpy_loop(X, y, batch, seed):
             p *= 1.0 / nb
             gW2, gb2, gh = h.T @ p, p.sum(axis=0), p @ W2.T
             gh *= zh > 0
-            gW1, gb1, _gx = xb.T @ gh, gh.sum(axis=0), gh @ W1.T
+            gW1, gb1 = xb.T @ gh, gh.sum(axis=0)
             gW2 *= LR
             W2 -= gW2
             gb2 *= LR
@@ -110,10 +110,15 @@ class plain_kernels:
         def dense_backward(g, a, W):
             return a.T @ g, g.sum(axis=0), g @ W.T
 
+        def param_grads(g, a):
+            return a.T @ g, g.sum(axis=0)
+
         self.saved = (net.ACTIVATIONS["relu"], net.HEADS["softmax"], net.K)
         net.ACTIVATIONS["relu"] = net.Activation(relu, relu_derivative)
+        # no train_grad/encode: the training loop falls back to nll_grad on class indices
         net.HEADS["softmax"] = net.Head("softmax", net.K.categorical_nll, cat_grad, net.K.softmax)
-        net.K = type("PlainKernels", (), {"dense_backward": staticmethod(dense_backward)})
+        net.K = type("PlainKernels", (), {"dense_backward_unchecked": staticmethod(dense_backward),
+                                          "dense_param_grads_unchecked": staticmethod(param_grads)})
         return self
 
     def __exit__(self, *exc):
