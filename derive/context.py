@@ -13,7 +13,7 @@ A :class:`ProofContext` says
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import sympy as sp

@@ -2,7 +2,6 @@
 
 import json
 
-import sympy as sp
 from typer.testing import CliRunner
 
 from derive import certificates

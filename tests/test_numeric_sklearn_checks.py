@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pytest
 
-sklearn = pytest.importorskip("sklearn", reason="scikit-learn is a dev dependency")
+import sklearn  # noqa: E402  (a dev dependency: the reference the estimators are checked against)
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 import numeric  # noqa: E402

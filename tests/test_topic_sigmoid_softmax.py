@@ -7,7 +7,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from derive.notation import K, i, j, sigma, x, y, z
+from derive.notation import i, j, sigma, x, y
 from derive.topics import get
 
 TOPIC_RESULTS = {

@@ -15,7 +15,7 @@ symbol table.
 
 from __future__ import annotations
 
-from lark import Lark, Token
+from lark import Token
 
 GRAMMAR = r"""
 ?start: sum

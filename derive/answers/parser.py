@@ -20,7 +20,7 @@ from derive.answers import grammar as g
 from derive.answers import tensors as tn
 from derive.answers.errors import AnswerError, LimitError, ParseError, RestatesQuestion
 from derive.answers.limits import DEFAULT_LIMITS, Limits
-from derive.answers.symbols import INDEX_LETTERS, SymbolTable, index_symbol
+from derive.answers.symbols import SymbolTable, index_symbol
 from derive.notation import logit, sigma
 
 _TRANSPOSE = object()  # the exponent T / \top

@@ -29,7 +29,6 @@ from derive.notation import (
     k,
     shown,
     sigma,
-    sigmoid_body,
     softmax_sum,
     t,
     x,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._prf import prfs_from_targets
-from ._targets import as_1d, count_targets, resolve_labels
+from ._targets import count_targets, resolve_labels
 
 __all__ = ["classification_report"]
 
