@@ -98,10 +98,24 @@ def training_targets(head: Head, T: np.ndarray, n_out: int) -> np.ndarray:
     return T if head.encode is None else head.encode(T, n_out)
 
 
+#: Elements of the largest per-block array in the epoch-end loss: 128 KiB, glibc's default
+#: threshold below which allocations come from the heap instead of fresh pages.
+ROW_BLOCK_ELEMENTS = 16384
+
+
 def logits(X: np.ndarray, coefs: list[np.ndarray], intercepts: list[np.ndarray], act: Activation,
            fast: bool = False) -> np.ndarray:
-    """The output-layer logits $\\bar y$ ``(N, K)`` (no dropout: inference). ``fast`` uses the
-    activation's ``_unchecked`` variant (``X`` already a checked float64 array, as in training)."""
+    """The output-layer logits $\\bar y$ ``(N, K)`` (no dropout: inference). ``fast`` (training,
+    ``X`` a checked float64 array) uses the activation's ``_unchecked`` variant, a block of rows at
+    a time: the hidden activations of the whole training set every epoch would be large arrays,
+    which the C allocator maps and unmaps each time (page faults cost more than the arithmetic)."""
+    if fast:
+        rows = max(1, ROW_BLOCK_ELEMENTS // max(W.shape[1] for W in coefs))
+        if X.shape[0] > rows:
+            out = np.empty((X.shape[0], coefs[-1].shape[1]))
+            for start in range(0, X.shape[0], rows):
+                out[start:start + rows] = logits(X[start:start + rows], coefs, intercepts, act, fast=True)
+            return out
     f = (act.fast_forward or act.forward) if fast else act.forward
     a = X
     last = len(coefs) - 1
@@ -156,16 +170,53 @@ def loss_and_gradients(X, T, coefs, intercepts, act: Activation, head: Head, alp
     return loss, coef_grads, intercept_grads
 
 
+def _minibatch_steps(xb, tb, hidden, backward, f, fprime_times, nll_grad, step, kept, scale):
+    """The SGD steps ``[(lr grad_W, lr grad_b), ...]`` (output layer first) of one minibatch
+    ``(xb, tb)``; ``step`` is lr / (minibatch size), folded into the output gradient (backprop is
+    linear in it), so every gradient below is already the step. ``kept`` (dropout) are boolean
+    masks of the kept hidden units, one per hidden layer, and ``scale`` = 1/(1 - p)."""
+    inputs = [xb]
+    pre = []
+    masks = []
+    a = xb
+    for W, b in hidden:
+        z = a @ W
+        z += b
+        pre.append(z)
+        a = f(z)
+        if kept is not None:
+            m = kept[len(masks)] * scale
+            a = a * m
+            masks.append(m)
+        inputs.append(a)
+    z = a @ backward[0][0]
+    z += backward[0][1]
+    g = nll_grad(z, tb)
+    g *= step
+    steps = []
+    for W, _, l in backward:
+        if l:
+            step_W, step_b, g = K.dense_backward_unchecked(g, inputs[l], W)
+            g = fprime_times(g, pre[l - 1])
+            if kept is not None:
+                g *= masks[l - 1]
+        else:
+            step_W, step_b = K.dense_param_grads_unchecked(g, xb)
+        steps.append((step_W, step_b))
+    return steps
+
+
 def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float, alpha: float,
               batch_size: int, rng: np.random.Generator, shuffle: bool, dropout: float) -> None:
     """One epoch of minibatch SGD, updating ``coefs``/``intercepts`` in place.
 
     ``T`` are the targets in training encoding (:func:`training_targets`, checked once per fit).
-    The same computation as :func:`loss_and_gradients` per minibatch (without the loss), written
-    flat because this is the hot loop: the generated ``_unchecked`` kernels (no per-batch
-    validation), everything looked up once before the loop, in-place updates
-    $W \\leftarrow W - \\eta \\nabla_W$. The first layer's input gradient is not formed (its
-    inputs are data).
+    The same computation as :func:`loss_and_gradients` per minibatch (without the loss) on the
+    generated ``_unchecked`` kernels (no per-batch validation), everything looked up once before
+    the loop, in-place updates $W \\leftarrow W - \\eta \\nabla_W$. The first layer's input
+    gradient is not formed (its inputs are data). A minibatch larger than a block of
+    ``ROW_BLOCK_ELEMENTS`` per array is processed in row blocks whose gradients are summed (the
+    same step; large temporaries would cost page faults on every allocation).
     """
     n = X.shape[0]
     if shuffle:
@@ -173,53 +224,35 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
         X = X[perm]
         T = T[perm]
     last = len(coefs) - 1
-    f = act.fast_forward or act.forward
-    fprime_times = act.backward()
-    nll_grad = head.train_grad or head.nll_grad
-    dense_backward = K.dense_backward_unchecked
-    param_grads = K.dense_param_grads_unchecked
+    args = (list(zip(coefs[:last], intercepts[:last])),
+            [(coefs[l], intercepts[l], l) for l in range(last, -1, -1)],  # backward order
+            act.fast_forward or act.forward, act.backward(), head.train_grad or head.nll_grad)
     keep = 1.0 - dropout
     scale = 1.0 / keep
     random = rng.random
-    hidden = list(zip(coefs[:last], intercepts[:last]))
-    # backward order: (W, b, index of the layer's input in `inputs`) from the output layer down
-    backward = [(coefs[l], intercepts[l], l) for l in range(last, -1, -1)]
-    out_W, out_b = coefs[last], intercepts[last]
-    decay_full = 1.0 - lr * alpha / batch_size
-    step_full = lr / batch_size
+    rows = max(1, ROW_BLOCK_ELEMENTS // max(W.shape[1] for W in coefs))
+    params = [(coefs[l], intercepts[l]) for l in range(last, -1, -1)]
+    widths = [W.shape[1] for W in coefs[:last]]  # hidden layers
     for start in range(0, n, batch_size):
         xb = X[start:start + batch_size]
+        tb = T[start:start + batch_size]
         nb = xb.shape[0]
-        inputs = [xb]
-        pre = []
-        masks = []
-        a = xb
-        for W, b in hidden:
-            z = a @ W
-            z += b
-            pre.append(z)
-            a = f(z)
-            if dropout:
-                m = random(a.shape) < keep
-                m = m * scale
-                a = a * m
-                masks.append(m)
-            inputs.append(a)
-        z = a @ out_W
-        z += out_b
-        g = nll_grad(z, T[start:start + batch_size])
-        # Backprop is linear in g: scaling by lr/nb (not 1/nb) makes every gradient below
-        # already the SGD step, so updates are a single in-place subtraction.
-        g *= step_full if nb == batch_size else lr / nb
-        for W, b, l in backward:
-            if l:
-                step_W, step_b, g = dense_backward(g, inputs[l], W)
-                g = fprime_times(g, pre[l - 1])
-                if dropout:
-                    g *= masks[l - 1]
-            else:
-                step_W, step_b = param_grads(g, xb)
+        step = lr / nb
+        # dropout masks for the whole minibatch, layer by layer (row blocks do not change the draws)
+        kept = [random((nb, w)) < keep for w in widths] if dropout else None
+        if nb <= rows:
+            steps = _minibatch_steps(xb, tb, *args, step, kept, scale)
+        else:
+            block = None if kept is None else [m[:rows] for m in kept]
+            steps = _minibatch_steps(xb[:rows], tb[:rows], *args, step, block, scale)
+            for c in range(rows, nb, rows):
+                block = None if kept is None else [m[c:c + rows] for m in kept]
+                part = _minibatch_steps(xb[c:c + rows], tb[c:c + rows], *args, step, block, scale)
+                for (sW, sb), (pW, pb) in zip(steps, part):
+                    sW += pW
+                    sb += pb
+        for (W, b), (step_W, step_b) in zip(params, steps):
             if alpha:  # L2: W <- W (1 - lr alpha / nb) - lr grad
-                W *= decay_full if nb == batch_size else 1.0 - lr * alpha / nb
+                W *= 1.0 - step * alpha
             W -= step_W
             b -= step_b

@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import numeric
+import numeric._network as N
 import numeric.kernels as K
+from numeric._validation import ConvergenceWarning
 
 EPS = np.finfo(float).eps
 EXTREME = np.array([0.0, -0.0, 1e-300, -1e-300, 5e-324, 1.0, -1.0, 19.5, -19.5, 40.0, -40.0, 709.78, -709.78,
@@ -135,9 +137,13 @@ CASES = [
 @pytest.mark.filterwarnings("ignore::numeric._validation.ConvergenceWarning")
 @pytest.mark.parametrize("case", range(len(CASES)))
 @pytest.mark.parametrize("batch_size,alpha", [(1, 0.0), (6, 0.3), (100, 0.0)])
-def test_one_epoch_equals_steps_along_the_public_gradients(case, batch_size, alpha):
+@pytest.mark.parametrize("block", [None, 12])
+def test_one_epoch_equals_steps_along_the_public_gradients(case, batch_size, alpha, block, monkeypatch):
     """partial_fit without shuffling (training kernels) = W <- W - lr grad, minibatch by minibatch,
-    with grad from loss_and_gradients (public, checked, compensated kernels)."""
+    with grad from loss_and_gradients (public, checked, compensated kernels); ``block`` 12 makes
+    the loop split minibatches into row blocks of 2-4 rows and sum their gradients."""
+    if block is not None:
+        monkeypatch.setattr(N, "ROW_BLOCK_ELEMENTS", block)
     _, make, k = CASES[case]
     rng = np.random.default_rng(case)
     X = rng.normal(size=(23, 3))
@@ -157,3 +163,18 @@ def test_one_epoch_equals_steps_along_the_public_gradients(case, batch_size, alp
                 P -= 0.05 * G
     for P, Q in zip(est.coefs_ + est.intercepts_, ref.coefs_ + ref.intercepts_):
         np.testing.assert_allclose(P, Q, rtol=1e-10, atol=1e-12)
+
+
+def test_row_blocks_keep_the_dropout_stream_and_the_result(monkeypatch):
+    """Row blocks draw the dropout masks in the same order as one large minibatch."""
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
+    kw = dict(hidden_layer_sizes=(6, 5), dropout=0.3, batch_size=16, max_iter=3, learning_rate_init=0.05,
+              random_state=1)
+    warnings.simplefilter("ignore", ConvergenceWarning)  # 3 epochs, by design
+    whole = numeric.MLPClassifier(**kw).fit(X, y)
+    monkeypatch.setattr(N, "ROW_BLOCK_ELEMENTS", 20)  # blocks of 3 rows
+    blocked = numeric.MLPClassifier(**kw).fit(X, y)
+    for P, Q in zip(whole.coefs_ + whole.intercepts_, blocked.coefs_ + blocked.intercepts_):
+        np.testing.assert_allclose(P, Q, rtol=1e-10, atol=1e-12)
+    assert whole.loss_curve_ == pytest.approx(blocked.loss_curve_, rel=1e-10)
