@@ -170,39 +170,48 @@ def loss_and_gradients(X, T, coefs, intercepts, act: Activation, head: Head, alp
     return loss, coef_grads, intercept_grads
 
 
-def _minibatch_steps(xb, tb, hidden, backward, f, fprime_times, nll_grad, step, kept, scale):
-    """The SGD steps ``[(lr grad_W, lr grad_b), ...]`` (output layer first) of one minibatch
-    ``(xb, tb)``; ``step`` is lr / (minibatch size), folded into the output gradient (backprop is
-    linear in it), so every gradient below is already the step. ``kept`` (dropout) are boolean
-    masks of the kept hidden units, one per hidden layer, and ``scale`` = 1/(1 - p)."""
-    inputs = [xb]
-    pre = []
-    masks = []
-    a = xb
-    for W, b in hidden:
-        z = a @ W
-        z += b
-        pre.append(z)
-        a = f(z)
-        if kept is not None:
-            m = kept[len(masks)] * scale
-            a = a * m
-            masks.append(m)
-        inputs.append(a)
-    z = a @ backward[0][0]
-    z += backward[0][1]
-    g = nll_grad(z, tb)
-    g *= step
-    steps = []
-    for W, _, l in backward:
-        if l:
-            step_W, step_b, g = K.dense_backward_unchecked(g, inputs[l], W)
+def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float):
+    """``steps(xb, tb, step, kept)``: the SGD steps ``[(lr grad_W, lr grad_b), ...]`` (output
+    layer first) of one minibatch ``(xb, tb)``. ``step`` is lr / (minibatch size), folded into the
+    output gradient (backprop is linear in it), so every gradient below is already the step;
+    ``kept`` (dropout) are boolean masks of the kept hidden units, one per hidden layer, scaled by
+    ``scale`` = 1/(1 - p). Everything the hot loop needs is bound here once per epoch."""
+    last = len(coefs) - 1
+    hidden = list(zip(coefs[:last], intercepts[:last]))
+    out_W, out_b = coefs[last], intercepts[last]
+    below = [(coefs[l], l) for l in range(last, 0, -1)]  # layers whose inputs are activations
+    f = act.fast_forward or act.forward
+    fprime_times = act.backward()
+    nll_grad = head.train_grad or head.nll_grad
+    dense_backward, param_grads = K.dense_backward_unchecked, K.dense_param_grads_unchecked
+
+    def steps(xb, tb, step, kept):
+        inputs = [xb]
+        pre = []
+        a = xb
+        for W, b in hidden:
+            z = a @ W
+            z += b
+            pre.append(z)
+            a = f(z)
+            if kept is not None:
+                a = a * (kept[len(pre) - 1] * scale)
+            inputs.append(a)
+        z = a @ out_W
+        z += out_b
+        g = nll_grad(z, tb)
+        g *= step
+        out = []
+        for W, l in below:
+            step_W, step_b, g = dense_backward(g, inputs[l], W)
             g = fprime_times(g, pre[l - 1])
             if kept is not None:
-                g *= masks[l - 1]
-        else:
-            step_W, step_b = K.dense_param_grads_unchecked(g, xb)
-        steps.append((step_W, step_b))
+                g *= kept[l - 1]
+                g *= scale
+            out.append((step_W, step_b))
+        out.append(param_grads(g, xb))
+        return out
+
     return steps
 
 
@@ -224,11 +233,9 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
         X = X[perm]
         T = T[perm]
     last = len(coefs) - 1
-    args = (list(zip(coefs[:last], intercepts[:last])),
-            [(coefs[l], intercepts[l], l) for l in range(last, -1, -1)],  # backward order
-            act.fast_forward or act.forward, act.backward(), head.train_grad or head.nll_grad)
     keep = 1.0 - dropout
     scale = 1.0 / keep
+    steps_of = _stepper(coefs, intercepts, act, head, scale)
     random = rng.random
     rows = max(1, ROW_BLOCK_ELEMENTS // max(W.shape[1] for W in coefs))
     params = [(coefs[l], intercepts[l]) for l in range(last, -1, -1)]
@@ -241,13 +248,13 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
         # dropout masks for the whole minibatch, layer by layer (row blocks do not change the draws)
         kept = [random((nb, w)) < keep for w in widths] if dropout else None
         if nb <= rows:
-            steps = _minibatch_steps(xb, tb, *args, step, kept, scale)
+            steps = steps_of(xb, tb, step, kept)
         else:
             block = None if kept is None else [m[:rows] for m in kept]
-            steps = _minibatch_steps(xb[:rows], tb[:rows], *args, step, block, scale)
+            steps = steps_of(xb[:rows], tb[:rows], step, block)
             for c in range(rows, nb, rows):
                 block = None if kept is None else [m[c:c + rows] for m in kept]
-                part = _minibatch_steps(xb[c:c + rows], tb[c:c + rows], *args, step, block, scale)
+                part = steps_of(xb[c:c + rows], tb[c:c + rows], step, block)
                 for (sW, sb), (pW, pb) in zip(steps, part):
                     sW += pW
                     sb += pb
