@@ -14,7 +14,12 @@ The public API (names and signatures are a contract for numeric.mlp, numeric.glm
   \\mathbf 1_t`), ``poisson_nll``/``poisson_nll_grad`` (:math:`e^\\eta - t\\eta`, with
   :math:`\\log t!` dropped; :math:`e^\\eta - t`);
 * ``dense_backward(grad_out, inputs, weights) -> (grad_weights, grad_bias, grad_inputs)``;
-* ``fbeta_from_counts(tp, fp, fn, beta=1.0, zero_division=0.0)``.
+* ``fbeta_from_counts(tp, fp, fn, beta=1.0, zero_division=0.0)``;
+* training-path variants for the SGD loop (no validation; generated from the same results):
+  ``<kernel>_unchecked`` for the activations and the elementwise loss gradients,
+  ``<activation>_backward_unchecked(grad, x)`` (``grad *= f'(x)`` in place),
+  ``categorical_nll_grad_unchecked(z, onehot)`` (plain max-shift, overwrites ``z``),
+  ``dense_backward_unchecked`` and ``dense_param_grads_unchecked`` (no input gradient).
 
 This package never imports SymPy.
 """
