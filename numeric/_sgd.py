@@ -25,6 +25,13 @@ def _finite(params: list[np.ndarray]) -> bool:
     return all(np.isfinite(p).all() for p in params)
 
 
+def _start_loss(X, T, start: list[np.ndarray], n_layers: int, act: Activation, head: Head, alpha: float) -> float:
+    """The training loss at the parameters ``start`` (coefs then intercepts) of the call."""
+    coefs, intercepts = start[:n_layers], start[n_layers:]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return mean_loss(logits(X, coefs, intercepts, act), T, head, coefs, alpha)
+
+
 def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random.Generator,
           incremental: bool, batch_size: int, validation: Optional[tuple] = None,
           score: Optional[Callable] = None, callback: Optional[Callable] = None) -> None:
@@ -39,9 +46,10 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     lr, alpha = float(est.learning_rate_init), float(est.alpha)
     dropout = float(getattr(est, "dropout", 0.0))
     stopped = False
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        start_loss = mean_loss(logits(X, coefs, intercepts, act), T, head, coefs, alpha)
-    limit = GROWTH_LIMIT * max(abs(start_loss), 1.0)
+    # The starting loss only matters once a loss exceeds GROWTH_LIMIT (the limit is at least that),
+    # so it is computed then, from a copy of the starting parameters: no full forward pass per fit.
+    start = [p.copy() for p in coefs + intercepts]
+    start_loss = None
     T_train = training_targets(head, T, coefs[-1].shape[1])  # once per call, not per minibatch
     for _ in range(epochs):
         saved = [p.copy() for p in coefs + intercepts]
@@ -51,9 +59,14 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
             z = logits(X, coefs, intercepts, act, fast=True)
             loss = mean_loss(z, T, head, coefs, alpha)
         epoch = est.n_iter_ + 1
-        if not np.isfinite(loss) or not _finite(coefs + intercepts) or loss > limit:
+        if loss > GROWTH_LIMIT and start_loss is None:
+            start_loss = _start_loss(X, T, start, len(coefs), act, head, alpha)
+        if not np.isfinite(loss) or not _finite(coefs + intercepts) or (
+                loss > GROWTH_LIMIT and loss > GROWTH_LIMIT * max(abs(start_loss), 1.0)):
             for p, s in zip(coefs + intercepts, saved):
                 p[...] = s
+            if start_loss is None:
+                start_loss = _start_loss(X, T, start, len(coefs), act, head, alpha)
             what = "NaN or inf" if not np.isfinite(loss) else f"over {GROWTH_LIMIT:g} times its starting value {start_loss:.4g}"
             raise TrainingDivergedError(
                 f"training diverged at epoch {epoch}: the training loss became {loss:.4g} ({what}). "

@@ -723,12 +723,14 @@ def categorical_nll_grad_unchecked(z, onehot):
     :math:`\ge 1`. This is the plain max-shift (the rounding of :math:`z - \max z` is not
     recovered): every entry is within a few ulp of the true value *relative to 1*, ample for a
     gradient step, but tiny probabilities (below about 1e-16) lose relative accuracy; use
-    :func:`categorical_nll_grad` for those.
+    :func:`categorical_nll_grad` for those. Floating-point warnings are the caller's (an entry
+    :math:`z - \max z` beyond the double range overflows to :math:`-\infty`, so :math:`e = 0`,
+    the right limit; numeric's SGD loop runs under ``numpy.errstate``, and a context manager per
+    minibatch would cost as much as a NumPy pass).
 
     Generated from: softmax.ce_gradient, softmax.shift_invariance.
     """
-    with numpy.errstate(over="ignore"):  # z - max beyond the double range is -inf: e = 0
-        z -= z.max(axis=1, keepdims=True)
+    z -= z.max(axis=1, keepdims=True)  # beyond the double range: -inf, so e = 0
     e = numpy.exp(z, out=z)
     S = e.sum(axis=1, keepdims=True)
     y = e/S
