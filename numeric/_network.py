@@ -170,12 +170,17 @@ def loss_and_gradients(X, T, coefs, intercepts, act: Activation, head: Head, alp
     return loss, coef_grads, intercept_grads
 
 
-def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float):
-    """``steps(xb, tb, step, kept)``: the SGD steps ``[(lr grad_W, lr grad_b), ...]`` (output
+def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float, first: Optional[np.ndarray] = None):
+    r"""``steps(xb, tb, step, kept)``: the SGD steps ``[(lr grad_W, lr grad_b), ...]`` (output
     layer first) of one minibatch ``(xb, tb)``. ``step`` is lr / (minibatch size), folded into the
     output gradient (backprop is linear in it), so every gradient below is already the step;
     ``kept`` (dropout) are boolean masks of the kept hidden units, one per hidden layer, scaled by
-    ``scale`` = 1/(1 - p). Everything the hot loop needs is bound here once per epoch."""
+    ``scale`` = 1/(1 - p). Everything the hot loop needs is bound here once per epoch.
+
+    ``first`` (optional): the first layer as one array $[W; b^T]$ ``(M + 1, O)`` and ``xb`` the
+    inputs with a column of ones, ``(nb, M + 1)``: the forward product $[X\ 1][W; b^T] = XW + 1b^T$
+    and the gradient $[X\ 1]^T G = [X^T G; G^T 1]$ (``dense_weight_grads_unchecked``) are then one
+    BLAS call each instead of two NumPy passes each; its step is ``(step_Wb, None)``."""
     last = len(coefs) - 1
     hidden = list(zip(coefs[:last], intercepts[:last]))
     out_W, out_b = coefs[last], intercepts[last]
@@ -184,11 +189,22 @@ def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float):
     fprime_times = act.backward()
     nll_grad = head.train_grad or head.nll_grad
     dense_backward, param_grads = K.dense_backward_unchecked, K.dense_param_grads_unchecked
+    if first is not None:
+        weight_grads = K.dense_weight_grads_unchecked
+        first_hidden = last > 0
+        hidden = hidden[1:]
 
     def steps(xb, tb, step, kept):
         inputs = [xb]
         pre = []
         a = xb
+        if first is not None and first_hidden:
+            z = xb @ first
+            pre.append(z)
+            a = f(z)
+            if kept is not None:
+                a = a * (kept[0] * scale)
+            inputs.append(a)
         for W, b in hidden:
             z = a @ W
             z += b
@@ -197,8 +213,11 @@ def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float):
             if kept is not None:
                 a = a * (kept[len(pre) - 1] * scale)
             inputs.append(a)
-        z = a @ out_W
-        z += out_b
+        if first is not None and not first_hidden:
+            z = xb @ first
+        else:
+            z = a @ out_W
+            z += out_b
         g = nll_grad(z, tb)
         g *= step
         out = []
@@ -209,10 +228,16 @@ def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float):
                 g *= kept[l - 1]
                 g *= scale
             out.append((step_W, step_b))
-        out.append(param_grads(g, xb))
+        out.append((weight_grads(g, xb), None) if first is not None else param_grads(g, xb))
         return out
 
     return steps
+
+
+#: The first layer is stored as $[W; b^T]$ with a column of ones on the data (one BLAS product
+#: forward and one backward instead of two NumPy passes each) when its inputs have at most this
+#: many columns: the ones column costs a copy of the (permuted) data per epoch.
+FUSED_BIAS_MAX_INPUTS = 4096
 
 
 def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float, alpha: float,
@@ -223,22 +248,42 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
     The same computation as :func:`loss_and_gradients` per minibatch (without the loss) on the
     generated ``_unchecked`` kernels (no per-batch validation), everything looked up once before
     the loop, in-place updates $W \\leftarrow W - \\eta \\nabla_W$. The first layer's input
-    gradient is not formed (its inputs are data). A minibatch larger than a block of
+    gradient is not formed (its inputs are data); its bias is folded into its weights as one more
+    row, the data getting a column of ones (see :func:`_stepper`; the same math, rounded
+    differently only in the order of a sum). A minibatch larger than a block of
     ``ROW_BLOCK_ELEMENTS`` per array is processed in row blocks whose gradients are summed (the
     same step; large temporaries would cost page faults on every allocation).
     """
-    n = X.shape[0]
-    if shuffle:
-        perm = rng.permutation(n)
-        X = X[perm]
+    n, d = X.shape
+    perm = rng.permutation(n) if shuffle else None
+    fused = d <= FUSED_BIAS_MAX_INPUTS and hasattr(K, "dense_weight_grads_unchecked")
+    if fused:
+        W0, b0 = coefs[0], intercepts[0]
+        first = np.empty((d + 1, W0.shape[1]))
+        first[:d] = W0
+        first[d] = b0
+        Xs = np.empty((n, d + 1))
+        if perm is None:
+            Xs[:, :d] = X
+        else:
+            np.take(X, perm, axis=0, out=Xs[:, :d])
+        Xs[:, d] = 1.0
+        X = Xs
+    else:
+        first = None
+        if perm is not None:
+            X = X[perm]
+    if perm is not None:
         T = T[perm]
     last = len(coefs) - 1
     keep = 1.0 - dropout
     scale = 1.0 / keep
-    steps_of = _stepper(coefs, intercepts, act, head, scale)
+    steps_of = _stepper(coefs, intercepts, act, head, scale, first)
     random = rng.random
     rows = max(1, ROW_BLOCK_ELEMENTS // max(W.shape[1] for W in coefs))
-    params = [(coefs[l], intercepts[l]) for l in range(last, -1, -1)]
+    # (W to step, b to step or None, the weights alone for the L2 factor), output layer first
+    params = [(coefs[l], intercepts[l], coefs[l]) for l in range(last, 0, -1)]
+    params.append((first, None, first[:d]) if fused else (coefs[0], intercepts[0], coefs[0]))
     widths = [W.shape[1] for W in coefs[:last]]  # hidden layers
     for start in range(0, n, batch_size):
         xb = X[start:start + batch_size]
@@ -257,9 +302,14 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
                 part = steps_of(xb[c:c + rows], tb[c:c + rows], step, block)
                 for (sW, sb), (pW, pb) in zip(steps, part):
                     sW += pW
-                    sb += pb
-        for (W, b), (step_W, step_b) in zip(params, steps):
+                    if sb is not None:
+                        sb += pb
+        for (W, b, weights), (step_W, step_b) in zip(params, steps):
             if alpha:  # L2: W <- W (1 - lr alpha / nb) - lr grad
-                W *= 1.0 - step * alpha
+                weights *= 1.0 - step * alpha
             W -= step_W
-            b -= step_b
+            if b is not None:
+                b -= step_b
+    if fused:
+        coefs[0][...] = first[:d]
+        intercepts[0][...] = first[d]

@@ -139,12 +139,16 @@ CASES = [
 @pytest.mark.parametrize("case", range(len(CASES)))
 @pytest.mark.parametrize("batch_size,alpha", [(1, 0.0), (6, 0.3), (100, 0.0)])
 @pytest.mark.parametrize("block", [None, 12])
-def test_one_epoch_equals_steps_along_the_public_gradients(case, batch_size, alpha, block, monkeypatch):
+@pytest.mark.parametrize("fused", [True, False])
+def test_one_epoch_equals_steps_along_the_public_gradients(case, batch_size, alpha, block, fused, monkeypatch):
     """partial_fit without shuffling (training kernels) = W <- W - lr grad, minibatch by minibatch,
     with grad from loss_and_gradients (public, checked, compensated kernels); ``block`` 12 makes
-    the loop split minibatches into row blocks of 2-4 rows and sum their gradients."""
+    the loop split minibatches into row blocks of 2-4 rows and sum their gradients; ``fused``
+    False turns off the first layer stored as [W; b] (data with a column of ones)."""
     if block is not None:
         monkeypatch.setattr(N, "ROW_BLOCK_ELEMENTS", block)
+    if not fused:
+        monkeypatch.setattr(N, "FUSED_BIAS_MAX_INPUTS", 0)
     _, make, k = CASES[case]
     rng = np.random.default_rng(case)
     X = rng.normal(size=(23, 3))
@@ -179,3 +183,48 @@ def test_row_blocks_keep_the_dropout_stream_and_the_result(monkeypatch):
     for P, Q in zip(whole.coefs_ + whole.intercepts_, blocked.coefs_ + blocked.intercepts_):
         np.testing.assert_allclose(P, Q, rtol=1e-10, atol=1e-12)
     assert whole.loss_curve_ == pytest.approx(blocked.loss_curve_, rel=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 12), m=st.integers(1, 9), o=st.integers(1, 7), seed=st.integers(0, 2**32 - 1))
+def test_weight_grads_with_a_ones_column_hold_the_bias_gradient(n, m, o, seed):
+    """[X 1]^T G = [X^T G; G^T 1]: the weight and bias gradients of dense_backward in one product."""
+    rng = np.random.default_rng(seed)
+    X, G, W = rng.normal(size=(n, m)), rng.normal(size=(n, o)), rng.normal(size=(m, o))
+    gW, gb, _ = K.dense_backward(G, X, W)
+    both = K.dense_weight_grads_unchecked(G, np.hstack([X, np.ones((n, 1))]))
+    assert both.shape == (m + 1, o)
+    np.testing.assert_allclose(both[:m], gW, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(both[m], gb, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(K.dense_weight_grads_unchecked(G, X), gW)
+
+
+def test_shuffled_epoch_is_the_same_with_and_without_the_fused_first_layer(monkeypatch):
+    """The permuted copy of the data with a ones column sees the rows in the same order as the
+    plain permutation (same rng draws): the fitted parameters and loss curves agree."""
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(57, 6)), rng.integers(0, 4, 57)
+    kw = dict(hidden_layer_sizes=(7,), batch_size=5, max_iter=4, learning_rate_init=0.05, alpha=0.01,
+              random_state=2, dropout=0.2)
+    warnings.simplefilter("ignore", ConvergenceWarning)  # 4 epochs, by design
+    fused = numeric.MLPClassifier(**kw).fit(X, y)
+    monkeypatch.setattr(N, "FUSED_BIAS_MAX_INPUTS", 0)
+    plain = numeric.MLPClassifier(**kw).fit(X, y)
+    for P, Q in zip(fused.coefs_ + fused.intercepts_, plain.coefs_ + plain.intercepts_):
+        np.testing.assert_allclose(P, Q, rtol=1e-9, atol=1e-12)
+    assert fused.loss_curve_ == pytest.approx(plain.loss_curve_, rel=1e-9)
+
+
+def test_divergence_message_names_the_loss_at_the_starting_parameters():
+    """The starting loss (computed only once a loss exceeds the growth limit) is the loss at the
+    parameters the call started from; diverging in epoch 1 leaves exactly those parameters."""
+    import re
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(loc=50, scale=10, size=(40, 3))
+    y = X @ np.array([1.0, 2.0, 3.0])
+    est = numeric.LinearRegression(learning_rate_init=1.0, max_iter=20, random_state=0)
+    with pytest.raises(numeric.TrainingDivergedError, match="epoch 1") as info:
+        est.fit(X, y)
+    start = float(re.search(r"starting value (\S+)\)", str(info.value)).group(1))
+    assert start == pytest.approx(est.loss_and_gradients(X, y)[0], rel=1e-3)

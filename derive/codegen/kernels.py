@@ -526,6 +526,13 @@ def dense_training_kernels() -> list[KernelCode]:
                    r":math:`(X^T G, G^T \mathbf 1)`, for a first layer whose inputs are data (the "
                    r"input gradient :math:`G W^T` is not needed)." + note, k.sources,
                    [f"return {texts[0]}, {texts[1]}"], grads[:2], "mlp"),
+        KernelCode("dense_weight_grads_unchecked", "dense_weight_grads_unchecked(grad_out, inputs)",
+                   r"The weight gradient of :func:`dense_backward` only: :math:`X^T G` (M, O). With a column "
+                   r"of ones appended to the inputs, :math:`[X\ \mathbf 1]^T G = [X^T G;\ \mathbf 1^T G]` "
+                   r"(M + 1, O) is the weight gradient with the bias gradient :math:`G^T \mathbf 1` as its last "
+                   r"row: one BLAS product for both, for a layer stored as :math:`[W; b^T]` whose inputs are "
+                   r"data (the SGD loop's first layer)." + note, k.sources,
+                   [f"return {texts[0]}"], grads[:1], "mlp"),
     ]
 
 

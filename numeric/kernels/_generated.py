@@ -6,7 +6,7 @@ glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.p
 mlp.hidden_gradient, mlp.output_bias_gradient, mlp.output_weight_gradient,
 sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient,
 softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
-Digest of the source derivations (SHA-256): cb1547ad6e1a3e0f7c885ace95c3dd48a8626a8db9995857c7d417d7a89306fd
+Digest of the source derivations (SHA-256): 855577a440fabc7ee968d9e69db1545c9177a6089f2996e0eaa359999865f540
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
@@ -49,6 +49,7 @@ __all__ = [
     'categorical_nll_grad_unchecked',
     'dense_backward_unchecked',
     'dense_param_grads_unchecked',
+    'dense_weight_grads_unchecked',
 ]
 
 
@@ -755,3 +756,13 @@ def dense_param_grads_unchecked(grad_out, inputs):
     Generated from: mlp.output_weight_gradient, mlp.output_bias_gradient, mlp.hidden_gradient.
     """
     return (inputs.T).dot(grad_out), ((grad_out.T)).sum(axis=1)
+
+
+def dense_weight_grads_unchecked(grad_out, inputs):
+    r"""The weight gradient of :func:`dense_backward` only: :math:`X^T G` (M, O). With a column of ones appended to the inputs, :math:`[X\ \mathbf 1]^T G = [X^T G;\ \mathbf 1^T G]` (M + 1, O) is the weight gradient with the bias gradient :math:`G^T \mathbf 1` as its last row: one BLAS product for both, for a layer stored as :math:`[W; b^T]` whose inputs are data (the SGD loop's first layer).
+
+    Training-path variant, no validation: float64 2-D arrays of matching shapes.
+
+    Generated from: mlp.output_weight_gradient, mlp.output_bias_gradient, mlp.hidden_gradient.
+    """
+    return (inputs.T).dot(grad_out)
