@@ -170,17 +170,12 @@ def loss_and_gradients(X, T, coefs, intercepts, act: Activation, head: Head, alp
     return loss, coef_grads, intercept_grads
 
 
-def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float, first: Optional[np.ndarray] = None):
-    r"""``steps(xb, tb, step, kept)``: the SGD steps ``[(lr grad_W, lr grad_b), ...]`` (output
+def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float):
+    """``steps(xb, tb, step, kept)``: the SGD steps ``[(lr grad_W, lr grad_b), ...]`` (output
     layer first) of one minibatch ``(xb, tb)``. ``step`` is lr / (minibatch size), folded into the
     output gradient (backprop is linear in it), so every gradient below is already the step;
     ``kept`` (dropout) are boolean masks of the kept hidden units, one per hidden layer, scaled by
-    ``scale`` = 1/(1 - p). Everything the hot loop needs is bound here once per epoch.
-
-    ``first`` (optional): the first layer as one array $[W; b^T]$ ``(M + 1, O)`` and ``xb`` the
-    inputs with a column of ones, ``(nb, M + 1)``: the forward product $[X\ 1][W; b^T] = XW + 1b^T$
-    and the gradient $[X\ 1]^T G = [X^T G; G^T 1]$ (``dense_weight_grads_unchecked``) are then one
-    BLAS call each instead of two NumPy passes each; its step is ``(step_Wb, None)``."""
+    ``scale`` = 1/(1 - p). Everything the hot loop needs is bound here once per epoch."""
     last = len(coefs) - 1
     hidden = list(zip(coefs[:last], intercepts[:last]))
     out_W, out_b = coefs[last], intercepts[last]
@@ -189,22 +184,11 @@ def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float, first
     fprime_times = act.backward()
     nll_grad = head.train_grad or head.nll_grad
     dense_backward, param_grads = K.dense_backward_unchecked, K.dense_param_grads_unchecked
-    if first is not None:
-        weight_grads = K.dense_weight_grads_unchecked
-        first_hidden = last > 0
-        hidden = hidden[1:]
 
     def steps(xb, tb, step, kept):
         inputs = [xb]
         pre = []
         a = xb
-        if first is not None and first_hidden:
-            z = xb @ first
-            pre.append(z)
-            a = f(z)
-            if kept is not None:
-                a = a * (kept[0] * scale)
-            inputs.append(a)
         for W, b in hidden:
             z = a @ W
             z += b
@@ -213,11 +197,8 @@ def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float, first
             if kept is not None:
                 a = a * (kept[len(pre) - 1] * scale)
             inputs.append(a)
-        if first is not None and not first_hidden:
-            z = xb @ first
-        else:
-            z = a @ out_W
-            z += out_b
+        z = a @ out_W
+        z += out_b
         g = nll_grad(z, tb)
         g *= step
         out = []
@@ -228,15 +209,66 @@ def _stepper(coefs, intercepts, act: Activation, head: Head, scale: float, first
                 g *= kept[l - 1]
                 g *= scale
             out.append((step_W, step_b))
-        out.append((weight_grads(g, xb), None) if first is not None else param_grads(g, xb))
+        out.append(param_grads(g, xb))
         return out
 
     return steps
 
 
-#: The first layer is stored as $[W; b^T]$ with a column of ones on the data (one BLAS product
-#: forward and one backward instead of two NumPy passes each) when its inputs have at most this
-#: many columns: the ones column costs a copy of the (permuted) data per epoch.
+def _fused_stepper(layers: list[np.ndarray], act: Activation, head: Head, scale: float, rows: int):
+    r"""Like :func:`_stepper` for layers stored as $[W; b^T]$ ``(M + 1, O)`` and inputs carrying a
+    column of ones ``(nb, M + 1)`` (at most ``rows`` rows): the forward product
+    $[A\ 1][W; b^T] = AW + 1b^T$ and the gradient $[A\ 1]^T G = [A^T G; G^T 1]$
+    (``dense_weight_grads_unchecked``, ``dense_weight_input_grads_unchecked``) are one BLAS call
+    each instead of two NumPy passes each. The hidden activations are copied into buffers with
+    the ones column (allocated once per epoch). ``steps(xb, tb, step, kept)`` returns the steps of
+    the stacked $[W; b^T]$, output layer first."""
+    last = len(layers) - 1
+    buffers = []
+    for Wb in layers[:last]:
+        buf = np.empty((rows, Wb.shape[1] + 1))
+        buf[:, -1] = 1.0
+        buffers.append((Wb, buf, Wb.shape[1]))
+    out_Wb = layers[last]
+    below = [(layers[l][:-1], l) for l in range(last, 0, -1)]  # weights without the bias row
+    f = act.fast_forward or act.forward
+    fprime_times = act.backward()
+    nll_grad = head.train_grad or head.nll_grad
+    weight_input_grads, weight_grads = K.dense_weight_input_grads_unchecked, K.dense_weight_grads_unchecked
+
+    def steps(xb, tb, step, kept):
+        nb = xb.shape[0]
+        inputs = [xb]
+        pre = []
+        a = xb
+        for Wb, buf, width in buffers:
+            z = a @ Wb
+            pre.append(z)
+            h = f(z)
+            if kept is not None:
+                h = h * (kept[len(pre) - 1] * scale)
+            a = buf[:nb]
+            a[:, :width] = h
+            inputs.append(a)
+        g = nll_grad(a @ out_Wb, tb)
+        g *= step
+        out = []
+        for W, l in below:
+            step_Wb, g = weight_input_grads(g, inputs[l], W)
+            g = fprime_times(g, pre[l - 1])
+            if kept is not None:
+                g *= kept[l - 1]
+                g *= scale
+            out.append(step_Wb)
+        out.append(weight_grads(g, xb))
+        return out
+
+    return steps
+
+
+#: Layers are stored as $[W; b^T]$ with a column of ones on their inputs (see :func:`_fused_stepper`)
+#: when the data have at most this many columns: the ones column costs a copy of the data per
+#: epoch (the shuffle copies them anyway).
 FUSED_BIAS_MAX_INPUTS = 4096
 
 
@@ -248,20 +280,16 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
     The same computation as :func:`loss_and_gradients` per minibatch (without the loss) on the
     generated ``_unchecked`` kernels (no per-batch validation), everything looked up once before
     the loop, in-place updates $W \\leftarrow W - \\eta \\nabla_W$. The first layer's input
-    gradient is not formed (its inputs are data); its bias is folded into its weights as one more
-    row, the data getting a column of ones (see :func:`_stepper`; the same math, rounded
-    differently only in the order of a sum). A minibatch larger than a block of
+    gradient is not formed (its inputs are data). Each layer's bias is folded into its weights as
+    one more row, its inputs getting a column of ones (:func:`_fused_stepper`; the same math,
+    rounded differently only in the order of sums). A minibatch larger than a block of
     ``ROW_BLOCK_ELEMENTS`` per array is processed in row blocks whose gradients are summed (the
     same step; large temporaries would cost page faults on every allocation).
     """
     n, d = X.shape
     perm = rng.permutation(n) if shuffle else None
-    fused = d <= FUSED_BIAS_MAX_INPUTS and hasattr(K, "dense_weight_grads_unchecked")
+    fused = d <= FUSED_BIAS_MAX_INPUTS and hasattr(K, "dense_weight_input_grads_unchecked")
     if fused:
-        W0, b0 = coefs[0], intercepts[0]
-        first = np.empty((d + 1, W0.shape[1]))
-        first[:d] = W0
-        first[d] = b0
         Xs = np.empty((n, d + 1))
         if perm is None:
             Xs[:, :d] = X
@@ -269,22 +297,24 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
             np.take(X, perm, axis=0, out=Xs[:, :d])
         Xs[:, d] = 1.0
         X = Xs
-    else:
-        first = None
-        if perm is not None:
-            X = X[perm]
+    elif perm is not None:
+        X = X[perm]
     if perm is not None:
         T = T[perm]
     last = len(coefs) - 1
     keep = 1.0 - dropout
     scale = 1.0 / keep
-    steps_of = _stepper(coefs, intercepts, act, head, scale, first)
     random = rng.random
     rows = max(1, ROW_BLOCK_ELEMENTS // max(W.shape[1] for W in coefs))
-    # (W to step, b to step or None, the weights alone for the L2 factor), output layer first
-    params = [(coefs[l], intercepts[l], coefs[l]) for l in range(last, 0, -1)]
-    params.append((first, None, first[:d]) if fused else (coefs[0], intercepts[0], coefs[0]))
     widths = [W.shape[1] for W in coefs[:last]]  # hidden layers
+    if fused:
+        layers = [np.concatenate([W, b[None, :]]) for W, b in zip(coefs, intercepts)]
+        steps_of = _fused_stepper(layers, act, head, scale, min(rows, batch_size))
+        # (the stacked [W; b] to step, its weight rows for the L2 factor), output layer first
+        params = [(layers[l], layers[l][:-1]) for l in range(last, -1, -1)]
+    else:
+        steps_of = _stepper(coefs, intercepts, act, head, scale)
+        params = [(coefs[l], intercepts[l]) for l in range(last, -1, -1)]
     for start in range(0, n, batch_size):
         xb = X[start:start + batch_size]
         tb = T[start:start + batch_size]
@@ -300,16 +330,25 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
             for c in range(rows, nb, rows):
                 block = None if kept is None else [m[c:c + rows] for m in kept]
                 part = steps_of(xb[c:c + rows], tb[c:c + rows], step, block)
-                for (sW, sb), (pW, pb) in zip(steps, part):
-                    sW += pW
-                    if sb is not None:
+                for s, p in zip(steps, part):
+                    if fused:
+                        s += p
+                    else:
+                        (sW, sb), (pW, pb) = s, p
+                        sW += pW
                         sb += pb
-        for (W, b, weights), (step_W, step_b) in zip(params, steps):
-            if alpha:  # L2: W <- W (1 - lr alpha / nb) - lr grad
-                weights *= 1.0 - step * alpha
-            W -= step_W
-            if b is not None:
+        if fused:
+            for (Wb, W), step_Wb in zip(params, steps):
+                if alpha:  # L2 on the weights only: W <- W (1 - lr alpha / nb) - lr grad
+                    W *= 1.0 - step * alpha
+                Wb -= step_Wb
+        else:
+            for (W, b), (step_W, step_b) in zip(params, steps):
+                if alpha:  # L2: W <- W (1 - lr alpha / nb) - lr grad
+                    W *= 1.0 - step * alpha
+                W -= step_W
                 b -= step_b
     if fused:
-        coefs[0][...] = first[:d]
-        intercepts[0][...] = first[d]
+        for W, b, Wb in zip(coefs, intercepts, layers):
+            W[...] = Wb[:-1]
+            b[...] = Wb[-1]

@@ -188,7 +188,8 @@ def test_row_blocks_keep_the_dropout_stream_and_the_result(monkeypatch):
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 12), m=st.integers(1, 9), o=st.integers(1, 7), seed=st.integers(0, 2**32 - 1))
 def test_weight_grads_with_a_ones_column_hold_the_bias_gradient(n, m, o, seed):
-    """[X 1]^T G = [X^T G; G^T 1]: the weight and bias gradients of dense_backward in one product."""
+    """[X 1]^T G = [X^T G; G^T 1]: the weight and bias gradients of dense_backward in one product;
+    the input gradient G W^T from the weight rows of [W; b^T]."""
     rng = np.random.default_rng(seed)
     X, G, W = rng.normal(size=(n, m)), rng.normal(size=(n, o)), rng.normal(size=(m, o))
     gW, gb, _ = K.dense_backward(G, X, W)
@@ -197,6 +198,10 @@ def test_weight_grads_with_a_ones_column_hold_the_bias_gradient(n, m, o, seed):
     np.testing.assert_allclose(both[:m], gW, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(both[m], gb, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(K.dense_weight_grads_unchecked(G, X), gW)
+    Wb = np.vstack([W, rng.normal(size=(1, o))])
+    both2, gin = K.dense_weight_input_grads_unchecked(G, np.hstack([X, np.ones((n, 1))]), Wb[:-1])
+    np.testing.assert_array_equal(both2, both)
+    np.testing.assert_allclose(gin, K.dense_backward(G, X, W)[2], rtol=1e-12, atol=1e-12)
 
 
 def test_shuffled_epoch_is_the_same_with_and_without_the_fused_first_layer(monkeypatch):

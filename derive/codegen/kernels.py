@@ -533,6 +533,12 @@ def dense_training_kernels() -> list[KernelCode]:
                    r"row: one BLAS product for both, for a layer stored as :math:`[W; b^T]` whose inputs are "
                    r"data (the SGD loop's first layer)." + note, k.sources,
                    [f"return {texts[0]}"], grads[:1], "mlp"),
+        KernelCode("dense_weight_input_grads_unchecked", "dense_weight_input_grads_unchecked(grad_out, inputs, weights)",
+                   r"The weight and input gradients of :func:`dense_backward`: ``(grad_weights, grad_inputs)`` = "
+                   r":math:`(X^T G, G W^T)`; with a column of ones on the inputs (and ``weights`` the rows of "
+                   r":math:`[W; b^T]` without the bias) the first is :math:`[X^T G;\ \mathbf 1^T G]`, the bias "
+                   r"gradient as its last row (see :func:`dense_weight_grads_unchecked`)." + note, k.sources,
+                   [f"return {texts[0]}, {texts[2]}"], [grads[0], grads[2]], "mlp"),
     ]
 
 

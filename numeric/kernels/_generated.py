@@ -6,7 +6,7 @@ glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.p
 mlp.hidden_gradient, mlp.output_bias_gradient, mlp.output_weight_gradient,
 sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient,
 softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
-Digest of the source derivations (SHA-256): 855577a440fabc7ee968d9e69db1545c9177a6089f2996e0eaa359999865f540
+Digest of the source derivations (SHA-256): 226fa4f92949e124115a03f83d647bf788f508bc816e9f119c62aa87326825c9
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
@@ -50,6 +50,7 @@ __all__ = [
     'dense_backward_unchecked',
     'dense_param_grads_unchecked',
     'dense_weight_grads_unchecked',
+    'dense_weight_input_grads_unchecked',
 ]
 
 
@@ -766,3 +767,13 @@ def dense_weight_grads_unchecked(grad_out, inputs):
     Generated from: mlp.output_weight_gradient, mlp.output_bias_gradient, mlp.hidden_gradient.
     """
     return (inputs.T).dot(grad_out)
+
+
+def dense_weight_input_grads_unchecked(grad_out, inputs, weights):
+    r"""The weight and input gradients of :func:`dense_backward`: ``(grad_weights, grad_inputs)`` = :math:`(X^T G, G W^T)`; with a column of ones on the inputs (and ``weights`` the rows of :math:`[W; b^T]` without the bias) the first is :math:`[X^T G;\ \mathbf 1^T G]`, the bias gradient as its last row (see :func:`dense_weight_grads_unchecked`).
+
+    Training-path variant, no validation: float64 2-D arrays of matching shapes.
+
+    Generated from: mlp.output_weight_gradient, mlp.output_bias_gradient, mlp.hidden_gradient.
+    """
+    return (inputs.T).dot(grad_out), (grad_out).dot(weights.T)
