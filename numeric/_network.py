@@ -221,15 +221,17 @@ def _fused_stepper(layers: list[np.ndarray], act: Activation, head: Head, scale:
     $[A\ 1][W; b^T] = AW + 1b^T$ and the gradient $[A\ 1]^T G = [A^T G; G^T 1]$
     (``dense_weight_grads_unchecked``, ``dense_weight_input_grads_unchecked``) are one BLAS call
     each instead of two NumPy passes each. The hidden activations are copied into buffers with
-    the ones column (allocated once per epoch). ``steps(xb, tb, step, kept)`` returns the steps of
+    the ones column, the products written into buffers (all allocated once per epoch). ``steps(xb, tb, step, kept)`` returns the steps of
     the stacked $[W; b^T]$, output layer first."""
     last = len(layers) - 1
     buffers = []
     for Wb in layers[:last]:
         buf = np.empty((rows, Wb.shape[1] + 1))
         buf[:, -1] = 1.0
-        buffers.append((Wb, buf, Wb.shape[1]))
+        buffers.append((Wb, np.empty((rows, Wb.shape[1])), buf, Wb.shape[1]))
     out_Wb = layers[last]
+    out_z = np.empty((rows, out_Wb.shape[1]))
+    dot = np.dot  # with out=: no allocation per product (the pre-activations live for one step)
     below = [(layers[l][:-1], l) for l in range(last, 0, -1)]  # weights without the bias row
     f = act.fast_forward or act.forward
     fprime_times = act.backward()
@@ -241,8 +243,8 @@ def _fused_stepper(layers: list[np.ndarray], act: Activation, head: Head, scale:
         inputs = [xb]
         pre = []
         a = xb
-        for Wb, buf, width in buffers:
-            z = a @ Wb
+        for Wb, zbuf, buf, width in buffers:
+            z = dot(a, Wb, out=zbuf[:nb])
             pre.append(z)
             h = f(z)
             if kept is not None:
@@ -250,7 +252,7 @@ def _fused_stepper(layers: list[np.ndarray], act: Activation, head: Head, scale:
             a = buf[:nb]
             a[:, :width] = h
             inputs.append(a)
-        g = nll_grad(a @ out_Wb, tb)
+        g = nll_grad(dot(a, out_Wb, out=out_z[:nb]), tb)
         g *= step
         out = []
         for W, l in below:
