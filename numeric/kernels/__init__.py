@@ -19,7 +19,10 @@ The public API (names and signatures are a contract for numeric.mlp, numeric.glm
   ``<kernel>_unchecked`` for the activations and the elementwise loss gradients,
   ``<activation>_backward_unchecked(grad, x)`` (``grad *= f'(x)`` in place),
   ``categorical_nll_grad_unchecked(z, onehot)`` (plain max-shift, overwrites ``z``),
-  ``dense_backward_unchecked`` and ``dense_param_grads_unchecked`` (no input gradient).
+  ``dense_backward_unchecked`` and ``dense_param_grads_unchecked`` (no input gradient),
+  ``dense_weight_grads_unchecked`` (:math:`X^T G` only) and ``dense_weight_input_grads_unchecked``
+  (:math:`X^T G, G W^T`): with a column of ones on the inputs :math:`X^T G` holds the bias gradient
+  as its last row (the SGD loop stores each layer as :math:`[W; b^T]`).
 
 This package never imports SymPy.
 """
