@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derive.printing import latex_to_text, rule_text, to_text
+from derive.printing import rule_text, to_text
 
 MARK = {True: "✓", False: "✗ FAILED"}
 
@@ -30,5 +30,3 @@ def render_text(derivation, *, steps: bool = True) -> str:
             out.append(f"  {r.id}: {to_text(r.lhs)} = {to_text(r.expr)}")
     return "\n".join(out) + "\n"
 
-
-__all__ = ["render_text", "latex_to_text"]
