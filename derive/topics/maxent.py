@@ -11,7 +11,8 @@ and the constraint gives :math:`p_i = 1/n` (``maxent.uniform``).
 subject to :math:`\sum_k \pi_{i,k} = 1` (multipliers :math:`\beta_i`) and the feature matching
 :math:`\sum_i (\pi_{i,k} - [t_i = k]) x_{i,j} = 0` (multipliers :math:`\lambda_{j,k}`). Then
 :math:`\partial\mathcal L / \partial \pi_{i,k} = \log \pi_{i,k} + 1 - x_i^T\lambda_{*,k} - \beta_i`,
-:math:`\pi_{i,k} = e^{x_i^T \lambda_{*,k} + \beta_i - 1}` and the normalisation gives
+:math:`\pi_{i,k} = e^{x_i^T \lambda_{*,k} + \beta_i - 1}`, the normalisation gives
+:math:`e^{\beta_i} = 1 / \sum_{k'} e^{x_i^T \lambda_{*,k'} - 1}` and
 :math:`\pi_{i,k} = \operatorname{softmax}(x_i^T \lambda)_k` (``maxent.softmax``). A numeric
 confirmation (:mod:`derive.topics._maxent_numeric`) solves both problems with SciPy.
 """
@@ -156,14 +157,24 @@ def build(confirm: bool = True) -> Derivation:
               prover=on_solutions(STATIONARY_B, pi[i, k], inner=PROVE_B))
     )
     (
-        dv.chain(r"(b) The normalisation determines $\beta_i$", pi[i, k], CONTEXT_B)
+        dv.chain(r"(b) The normalisation determines $e^{\beta_i}$", sp.exp(beta[i]), CONTEXT_B)
+        .step(sp.exp(beta[i]) / sp.Sum(pi[i, c_], (c_, 1, K)), r"the constraint $\sum_{k'} \pi(x_i)_{k'} = 1$",
+              prover=PROVE_B_SIMPLEX)
+        .step(sp.exp(beta[i]) / sp.Sum(sp.exp(score(i, c_) + beta[i] - 1), (c_, 1, K)),
+              r"$\pi_{i,k'} = e^{\mathbf{x}_i^T \boldsymbol{\lambda}_{*,k'} + \beta_i - 1}$ for every $k'$",
+              prover=on_solutions(STATIONARY_B, pi[i, k], pattern=(i, k), inner=PROVE_B))
+        .step(1 / sp.Sum(sp.exp(score(i, c_) - 1), (c_, 1, K)),
+              r"$e^{\beta_i}$ is a factor of every term of the sum", prover=PROVE_B)
+    )
+    (
+        dv.chain(r"(b) The normalised probabilities are softmax", pi[i, k], CONTEXT_B)
         .step(pi[i, k] / sp.Sum(pi[i, c_], (c_, 1, K)), r"the constraint $\sum_{k'} \pi(x_i)_{k'} = 1$",
               prover=PROVE_B_SIMPLEX)
         .step(g / sp.Sum(sp.exp(score(i, c_) + beta[i] - 1), (c_, 1, K)),
               r"$\pi_{i,k'} = e^{\mathbf{x}_i^T \boldsymbol{\lambda}_{*,k'} + \beta_i - 1}$ for every $k'$",
               prover=on_solutions(STATIONARY_B, pi[i, k], pattern=(i, k), inner=PROVE_B))
         .step(sp.exp(score(i, k)) / sp.Sum(sp.exp(score(i, c_)), (c_, 1, K)),
-              r"cancel $e^{\beta_i - 1}$, i.e. $e^{\beta_i} = 1 / \sum_{k'} e^{\mathbf{x}_i^T \boldsymbol{\lambda}_{*,k'} - 1}$",
+              r"cancel the common factor $e^{\beta_i - 1}$ (its value, above, is not needed)",
               prover=PROVE_B)
         .step(softmax_row(i, k), "definition of softmax", prover=PROVE_B)
         .result("maxent.softmax", "The maximum-entropy classifier is softmax regression", VARIABLES_B)
