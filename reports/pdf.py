@@ -44,29 +44,43 @@ class Compiled:
     tool: str
 
 
-def latex_tool() -> tuple[str, str] | None:
-    """``("latexmk", path)`` or ``("pdflatex", path)``, whichever is installed (latexmk first)."""
-    for name in ("latexmk", "pdflatex"):
-        path = shutil.which(name)
-        if path and (name != "latexmk" or shutil.which("pdflatex")):
-            return name, path
+TOOLS = ("latexmk", "pdflatex")
+
+
+def latex_tool(name: str | None = None) -> tuple[str, str] | None:
+    """``(name, path)`` of the driver to run: ``name`` if given, else ``latexmk`` when installed,
+    else ``pdflatex``; ``None`` if it is not installed (latexmk needs pdflatex too)."""
+    if name is not None and name not in TOOLS:
+        raise ValueError(f"unknown LaTeX tool {name!r}; choose one of {', '.join(TOOLS)}")
+    if shutil.which("pdflatex") is None:
+        return None
+    for candidate in (name,) if name else TOOLS:
+        path = shutil.which(candidate)
+        if path:
+            return candidate, path
     return None
 
 
+# An error line of a TeX log: "! message", or "./doc.tex:12: message" under -file-line-error.
+_ERROR_LINE = re.compile(r"^(?:!|\S*\.tex:\d+:) ")
+
+
 def log_errors(log: str) -> list[str]:
-    """The error lines of a TeX log (``! ...`` and the line that follows)."""
+    """The error lines of a TeX log (``! ...`` or ``FILE.tex:LINE: ...``, and the line that follows)."""
     lines = log.splitlines()
-    return [" ".join(lines[n:n + 2]) for n, line in enumerate(lines) if line.startswith("!")]
+    return [" ".join(lines[n:n + 2]) for n, line in enumerate(lines) if _ERROR_LINE.match(line)]
 
 
-def compile_pdf(tex: str, output: Path, *, resources: Path | None = None, timeout: float = 300) -> Compiled:
+def compile_pdf(tex: str, output: Path, *, resources: Path | None = None, timeout: float = 300,
+                tool: str | None = None) -> Compiled:
     """Compile the document ``tex`` and write the PDF to ``output`` (atomically).
 
     ``resources`` is a directory searched for ``\\includegraphics`` files and inputs (figures
-    beside a report). Raises :class:`LatexMissingError` when no LaTeX is installed and
+    beside a report). ``tool`` picks ``"latexmk"`` or ``"pdflatex"`` (default: latexmk when
+    installed). Raises :class:`LatexMissingError` when that LaTeX is not installed and
     :class:`LatexCompileError` (with the log) when the document does not compile.
     """
-    tool = latex_tool()
+    tool = latex_tool(tool)
     if tool is None:
         raise LatexMissingError()
     name, path = tool

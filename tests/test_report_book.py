@@ -15,7 +15,7 @@ from derive.printing import to_latex
 from derive.topics import TOPICS
 from reports.latex import latex_escape
 from reports.book import book_latex, book_markdown, github_slug
-from reports.pdf import LatexCompileError, compile_pdf, log_errors, undefined_macros
+from reports.pdf import TOOLS, LatexCompileError, compile_pdf, log_errors, undefined_macros
 
 runner = CliRunner()
 
@@ -88,13 +88,37 @@ def test_book_carries_every_step_rule_method_and_boxed_result(book, derivations)
     )
 
 
-def test_undefined_control_sequence_is_caught_and_named(tmp_path):
+@pytest.mark.parametrize("tool", TOOLS)
+def test_undefined_control_sequence_is_caught_and_named(tmp_path, tool):
     doc = "\\documentclass{article}\\begin{document}\nfine \\nosuchmacro{x}\n\\end{document}\n"
     with pytest.raises(LatexCompileError) as info:
-        compile_pdf(doc, tmp_path / "bad.pdf")
+        compile_pdf(doc, tmp_path / "bad.pdf", tool=tool)
     assert undefined_macros(info.value.log) == ["\\nosuchmacro"]
+    assert str(info.value).startswith(f"{tool} failed")
     assert "Undefined control sequence" in str(info.value)
     assert not (tmp_path / "bad.pdf").exists()
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_both_latex_drivers_resolve_references(tmp_path, tool):
+    # A forward reference needs a second pass: latexmk decides that itself, pdflatex runs twice.
+    doc = ("\\documentclass{article}\\begin{document}\nSee section~\\ref{s}.\n"
+           "\\section{Target}\\label{s}\n\\end{document}\n")
+    compiled = compile_pdf(doc, tmp_path / "ok.pdf", tool=tool)
+    assert compiled.tool == tool
+    assert compiled.pdf.read_bytes().startswith(b"%PDF")
+    assert "undefined references" not in compiled.log and "Rerun to get" not in compiled.log
+
+
+def test_log_errors_reads_both_error_styles():
+    log = "x\n! Undefined control sequence.\nl.2 \\foo\n./doc.tex:7: Missing $ inserted.\n<inserted text>\nok\n"
+    assert log_errors(log) == ["! Undefined control sequence. l.2 \\foo",
+                               "./doc.tex:7: Missing $ inserted. <inserted text>"]
+
+
+def test_unknown_latex_tool_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="latexmk, pdflatex"):
+        compile_pdf("", tmp_path / "x.pdf", tool="lualatex")
 
 
 @pytest.mark.parametrize(
