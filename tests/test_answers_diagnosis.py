@@ -22,6 +22,9 @@ from derive.answers.targets import target_for_expected
     ("sigmoid.derivative", "sigma(x)", "own_function"),
     ("softmax.jacobian", "y_i", "own_function"),
     ("glm.multiclass.gradient_matrix", "(y - t) x^T", "indices_swapped"),
+    ("sigmoid.derivative", "sigma(x)(1 + sigma(x))", "term_sign"),
+    ("softmax.jacobian", r"y_i(\delta_{ij} + y_j)", "term_sign"),
+    ("softmax.ce_gradient", "y_i + t_i", "term_sign"),
 ])
 def test_named_mistakes(result_id, answer, name):
     v = verdict(answer, result_id)
@@ -39,3 +42,9 @@ def test_swapped_indices_in_a_key():
 def test_an_unrelated_wrong_answer_gets_no_diagnosis():
     v = verdict("x^3", "sigmoid.derivative")
     assert v.verdict == "not_equivalent" and v.diagnosis is None
+
+
+@pytest.mark.parametrize("answer,term", [("sigma(x)(1 + sigma(x))", "σ(x)"), ("sigma(x)(sigma(x) + 1)", "σ(x)")])
+def test_term_sign_names_the_term(answer, term):
+    v = verdict(answer, "sigmoid.derivative")
+    assert v.diagnosis == "term_sign" and f"the term {term} of" in v.message

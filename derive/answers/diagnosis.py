@@ -12,6 +12,8 @@ repaired answer agrees with the expected result numerically, the rule names the 
 * ``sigma_confusion``: one :math:`\sigma(u)` in the answer or the expected result turned into
   :math:`\sigma(-u)` explains it (:math:`1 - \sigma(x) = \sigma(-x)`, so
   :math:`1 - \sigma(-x) = \sigma(x)`);
+* ``term_sign``: one term of a sum in the answer has the wrong sign
+  (:math:`\sigma(x)(1 + \sigma(x))` for :math:`\sigma(x)(1 - \sigma(x))`);
 * ``constant_factor``: :math:`a = c\,b` for a constant :math:`c \ne 1`.
 """
 
@@ -24,6 +26,7 @@ import sympy as sp
 from derive.answers.equivalence import numeric_compare
 from derive.answers.targets import Target
 from derive.notation import sigma
+from derive.printing import to_text
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,18 @@ def _sigma_variants(expr: sp.Basic):
             yield v
 
 
+MAX_SUMS, MAX_TERMS = 6, 6  # a bounded search: diagnosis runs on untrusted answers
+
+
+def _term_sign_variants(expr: sp.Basic):
+    """``(term, sum, variant)``: ``expr`` with the sign of one term of one of its sums flipped."""
+    sums = [e for e in sp.preorder_traversal(expr) if isinstance(e, sp.Add)][:MAX_SUMS]
+    for total in sums:
+        for term in total.args[:MAX_TERMS]:
+            flipped = sp.Add(*[-t if t is term else t for t in total.args])
+            yield term, total, expr.xreplace({total: flipped})
+
+
 def _constant_ratio(answer, target: Target):
     ctx = target.ctx.with_(digits=DIAGNOSIS_DIGITS)
     values = numeric_compare(answer, target.expr, ctx, points=DIAGNOSIS_POINTS).values
@@ -115,6 +130,9 @@ def diagnose(answer: sp.Basic, target: Target) -> Diagnosis | None:
             if _same(answer, wrong, target):
                 return Diagnosis("sigma_confusion", "sigma(-x) and sigma(x) are mixed up: 1 - sigma(x) = sigma(-x), "
                                                     "so 1 - sigma(-x) = sigma(x)")
+    for term, total, repaired in _term_sign_variants(answer):
+        if _same(repaired, b, target):
+            return Diagnosis("term_sign", f"the term {to_text(term)} of {to_text(total)} has the wrong sign")
     c = _constant_ratio(answer, target)
     if c is not None and _same(answer, c * b, target):
         return Diagnosis("constant_factor", f"a constant factor is off: the answer is {c} times the expected result")
