@@ -25,6 +25,12 @@ from derive.answers.targets import target_for_expected
     ("sigmoid.derivative", "sigma(x)(1 + sigma(x))", "term_sign"),
     ("softmax.jacobian", r"y_i(\delta_{ij} + y_j)", "term_sign"),
     ("softmax.ce_gradient", "y_i + t_i", "term_sign"),
+    ("sigmoid.derivative", "1 - sigma(x)", "factor_missing"),
+    ("softmax.jacobian", r"\delta_{ij} - y_j", "factor_missing"),
+    ("sigmoid.derivative", "sigma(x)^2 (1 - sigma(x))", "factor_extra"),
+    ("sigmoid.derivative", "x sigma(x) (1 - sigma(x))", "factor_extra"),
+    ("softmax.ce_gradient", "y_i", "term_missing"),
+    ("softmax.ce_gradient", "y_i - t_i + z_i", "term_extra"),
 ])
 def test_named_mistakes(result_id, answer, name):
     v = verdict(answer, result_id)
@@ -48,3 +54,12 @@ def test_an_unrelated_wrong_answer_gets_no_diagnosis():
 def test_term_sign_names_the_term(answer, term):
     v = verdict(answer, "sigmoid.derivative")
     assert v.diagnosis == "term_sign" and f"the term {term} of" in v.message
+
+
+@pytest.mark.parametrize("result_id,answer,words", [
+    ("sigmoid.derivative", "1 - sigma(x)", "the factor σ(x) is missing"),
+    ("softmax.jacobian", r"\delta_{ij} - y_j", "the factor y_i is missing"),
+    ("softmax.ce_gradient", "y_i - t_i + z_i", "the term z_i should not be there"),
+])
+def test_missing_and_extra_parts_are_named(result_id, answer, words):
+    assert words in verdict(answer, result_id).message

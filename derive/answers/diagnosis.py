@@ -14,6 +14,10 @@ repaired answer agrees with the expected result numerically, the rule names the 
   :math:`1 - \sigma(-x) = \sigma(x)`);
 * ``term_sign``: one term of a sum in the answer has the wrong sign
   (:math:`\sigma(x)(1 + \sigma(x))` for :math:`\sigma(x)(1 - \sigma(x))`);
+* ``term_missing`` / ``term_extra``: the answer lacks one term of the expected sum, or has one
+  term too many;
+* ``factor_missing`` / ``factor_extra``: the answer lacks one factor of the expected product, or
+  has one factor too many;
 * ``constant_factor``: :math:`a = c\,b` for a constant :math:`c \ne 1`.
 """
 
@@ -87,6 +91,23 @@ def _term_sign_variants(expr: sp.Basic):
             yield term, total, expr.xreplace({total: flipped})
 
 
+def _symbolic_factors(expr: sp.Basic) -> list[sp.Basic]:
+    r"""The non-numeric factors of a product, and the base of a factor :math:`u^n` (:math:`n \ge 2`);
+    at most ``MAX_TERMS``."""
+    factors = []
+    for f in sp.Mul.make_args(expr):
+        if f.is_Pow and f.exp.is_Integer and f.exp > 1:
+            factors.append(f.base)
+        elif not f.is_number and f != expr:
+            factors.append(f)
+    return factors[:MAX_TERMS]
+
+
+def _symbolic_terms(expr: sp.Basic) -> list[sp.Basic]:
+    """The non-numeric terms of a sum (none for anything else), at most ``MAX_TERMS``."""
+    return [t for t in sp.Add.make_args(expr) if not t.is_number and t != expr][:MAX_TERMS]
+
+
 def _constant_ratio(answer, target: Target):
     ctx = target.ctx.with_(digits=DIAGNOSIS_DIGITS)
     values = numeric_compare(answer, target.expr, ctx, points=DIAGNOSIS_POINTS).values
@@ -133,6 +154,18 @@ def diagnose(answer: sp.Basic, target: Target) -> Diagnosis | None:
     for term, total, repaired in _term_sign_variants(answer):
         if _same(repaired, b, target):
             return Diagnosis("term_sign", f"the term {to_text(term)} of {to_text(total)} has the wrong sign")
+    for term in _symbolic_terms(b):
+        if _same(answer, b - term, target):
+            return Diagnosis("term_missing", f"the term {to_text(term)} is missing")
+    for term in _symbolic_terms(answer):
+        if _same(answer - term, b, target):
+            return Diagnosis("term_extra", f"the term {to_text(term)} should not be there")
+    for factor in _symbolic_factors(b):
+        if _same(answer, b / factor, target):
+            return Diagnosis("factor_missing", f"the factor {to_text(factor)} is missing")
+    for factor in _symbolic_factors(answer):
+        if _same(answer / factor, b, target):
+            return Diagnosis("factor_extra", f"the factor {to_text(factor)} should not be there")
     c = _constant_ratio(answer, target)
     if c is not None and _same(answer, c * b, target):
         return Diagnosis("constant_factor", f"a constant factor is off: the answer is {c} times the expected result")
