@@ -7,7 +7,8 @@ class left out of micro/macro averaging) is ``negative_label=`` (or scikit-learn
 
 Modules: ``_targets`` (validation + counting), ``_confusion``, ``_accuracy``, ``_prf``
 (precision/recall/F-beta/support), ``_averages`` (F of macro averages, Opitz & Burst 2019),
-``_report``, ``_curves`` (PR and ROC curves), ``_ranking`` (AP, ROC AUC), ``_threshold``
+``_report``, ``_curves`` (PR and ROC curves), ``_ranking`` (AP, ROC AUC; binary, multiclass,
+multilabel), ``_score_average`` (one-vs-rest and Hand & Till one-vs-one averaging), ``_threshold``
 (threshold tuning). Only NumPy is imported.
 """
 

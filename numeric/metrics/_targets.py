@@ -24,7 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "ScoredTargets",
     "Targets",
+    "check_scored_targets",
     "count_targets",
     "check_sample_weight",
     "check_zero_division",
@@ -32,6 +34,8 @@ __all__ = [
     "resolve_labels",
     "as_1d",
     "check_labels_cover",
+    "one_hot",
+    "target_type",
 ]
 
 #: Largest dense code space (span of integer labels squared) counted directly with bincount.
@@ -277,3 +281,98 @@ def check_labels_cover(y_true, y_pred, labels) -> None:
             f"labels outside labels=: {stray.tolist()!r} occur in y_true/y_pred but are not in "
             f"labels={labels.tolist()!r}"
         )
+
+
+# --- targets of ranking metrics (scores rather than predicted labels) -------------------------
+
+#: The target types the ranking metrics (AP, ROC AUC) accept.
+SCORED_KINDS = ("binary", "multiclass", "multilabel-indicator")
+
+
+@dataclass(frozen=True)
+class ScoredTargets:
+    """Validated inputs of a ranking metric. ``kind`` is one of :data:`SCORED_KINDS`;
+    ``y_true`` is (N,) labels (binary/multiclass) or the (N, K) indicator (multilabel);
+    ``y_score`` is (N,) or (N, K) finite numbers (shape not yet matched to ``kind``);
+    ``sample_weight`` is (N,) or ``None``."""
+
+    kind: str
+    y_true: np.ndarray
+    y_score: np.ndarray
+    sample_weight: np.ndarray | None
+
+
+def target_type(y) -> str:
+    """scikit-learn's ``type_of_target`` for dense arrays.
+
+    ``"binary"``: (N,) or (N, 1) with at most 2 distinct values; ``"multiclass"``: more;
+    ``"multilabel-indicator"``: (N, K > 1) with at most 2 distinct integral values;
+    ``"continuous"`` (non-integral floats), ``"*-multioutput"`` (other (N, K > 1)) and
+    ``"unknown"`` (other shapes) are not class labels.
+    """
+    a = np.asarray(y)
+    if a.ndim not in (1, 2) or (a.ndim == 2 and 0 in a.shape):
+        return "unknown"
+    suffix = "-multioutput" if a.ndim == 2 and a.shape[1] > 1 else ""
+    if a.dtype.kind == "f":
+        if not np.isfinite(a).all():
+            raise ValueError("y_true contains NaN or infinity")
+        if not np.array_equal(a, np.floor(a)):
+            return "continuous" + suffix
+    if a.dtype.kind == "O" and a.size and not isinstance(a.flat[0], str):
+        return "unknown"
+    try:
+        n_distinct = np.unique(a).shape[0] if a.size else 0
+    except TypeError:  # labels of mixed types cannot be sorted
+        return "unknown"
+    if suffix:
+        integral = a.dtype.kind in "biuf"
+        return "multilabel-indicator" if integral and n_distinct < 3 else "multiclass" + suffix
+    return "multiclass" if n_distinct > 2 else "binary"
+
+
+def check_scored_targets(y_true, y_score, sample_weight=None) -> ScoredTargets:
+    """The one validation path of the ranking metrics: ``y_true`` (N,) / (N, 1) labels or an
+    (N, K) indicator, ``y_score`` (N,) or (N, K) finite numbers of the same length, weights.
+
+    Raises ``ValueError`` for continuous or multioutput ``y_true``, NaN/inf, different lengths,
+    empty input, and multilabel scores whose shape is not ``y_true``'s.
+    """
+    t = np.asarray(y_true)
+    kind = target_type(t)
+    if kind not in SCORED_KINDS:
+        raise ValueError(
+            f"{kind} format is not supported: y_true must be binary or multiclass labels (N,) "
+            "or a multilabel indicator matrix (N, K)"
+        )
+    if kind != "multilabel-indicator":
+        t = _check_labels_vector(as_1d(t, "y_true"), "y_true")
+    s = np.asarray(y_score)
+    if s.ndim not in (1, 2):
+        raise ValueError(f"y_score must be (N,) or (N, K), got shape {s.shape}")
+    if s.dtype.kind not in "biuf":
+        raise ValueError(f"y_score must be numeric, got dtype {s.dtype}")
+    if s.dtype.kind == "f" and not np.isfinite(s).all():
+        raise ValueError("y_score contains NaN or infinity; scores must be finite")
+    n = t.shape[0]
+    if s.shape[0] != n:
+        raise ValueError(f"y_true and y_score have different lengths: {n} and {s.shape[0]}")
+    if n == 0:
+        raise ValueError("y_true and y_score are empty; at least 1 sample is required")
+    if kind == "multilabel-indicator" and s.shape != t.shape:
+        raise ValueError(
+            f"y_score must have the shape of the multilabel indicator y_true {t.shape}, "
+            f"got {s.shape}"
+        )
+    return ScoredTargets(kind, t, s, check_sample_weight(sample_weight, n))
+
+
+def one_hot(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Indicator :math:`Y_{nk} = [y_n = c_k]` (N, K) int8 of labels ``y`` (N,) over sorted
+    ``classes`` (K,); rows of labels outside ``classes`` are zero (scikit-learn's
+    ``label_binarize`` for K > 2)."""
+    idx = label_positions(classes, y)
+    out = np.zeros((y.shape[0], classes.shape[0]), dtype=np.int8)
+    rows = np.flatnonzero(idx >= 0)
+    out[rows, idx[rows]] = 1
+    return out
