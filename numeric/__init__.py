@@ -17,6 +17,7 @@ _LAZY = {
     "NotFittedError": "numeric._validation",
     "TrainingDivergedError": "numeric._validation",
     "ConvergenceWarning": "numeric._validation",
+    "TrainingInterruptedWarning": "numeric._validation",
     "save_model": "numeric._serialize",
     "load_model": "numeric._serialize",
 }

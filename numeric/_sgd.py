@@ -2,7 +2,9 @@
 
 Early stopping follows scikit-learn: without ``early_stopping`` the training loss must improve by
 ``tol`` at least once in every ``n_iter_no_change + 1`` epochs; with it, the validation score, and
-the parameters of the best validation epoch are restored at the end.
+the parameters of the best validation epoch are restored at the end. Ctrl-C (KeyboardInterrupt)
+during an epoch ends training, as in scikit-learn, with the parameters of the last finished epoch
+and a :class:`TrainingInterruptedWarning`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from numeric._network import Activation, Head, logits, mean_loss, sgd_epoch, training_targets
-from numeric._validation import ConvergenceWarning, TrainingDivergedError
+from numeric._validation import ConvergenceWarning, TrainingDivergedError, TrainingInterruptedWarning
 
 
 #: A loss this many times larger than at the start of training counts as divergence (SGD with a
@@ -53,11 +55,20 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     T_train = training_targets(head, T, coefs[-1].shape[1])  # once per call, not per minibatch
     for _ in range(epochs):
         saved = [p.copy() for p in coefs + intercepts]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            sgd_epoch(X, T_train, coefs, intercepts, act, head, lr=lr, alpha=alpha, batch_size=batch_size,
-                      rng=rng, shuffle=bool(est.shuffle), dropout=dropout)
-            z = logits(X, coefs, intercepts, act, fast=True)
-            loss = mean_loss(z, T, head, coefs, alpha)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                sgd_epoch(X, T_train, coefs, intercepts, act, head, lr=lr, alpha=alpha, batch_size=batch_size,
+                          rng=rng, shuffle=bool(est.shuffle), dropout=dropout)
+                z = logits(X, coefs, intercepts, act, fast=True)
+                loss = mean_loss(z, T, head, coefs, alpha)
+        except KeyboardInterrupt:
+            for p, s in zip(coefs + intercepts, saved):
+                p[...] = s
+            warnings.warn(f"Training interrupted by user during epoch {est.n_iter_ + 1}; the parameters of "
+                          f"the last finished epoch ({est.n_iter_}) are kept.", TrainingInterruptedWarning,
+                          stacklevel=3)
+            stopped = True
+            break
         epoch = est.n_iter_ + 1
         if loss > GROWTH_LIMIT and start_loss is None:
             start_loss = _start_loss(X, T, start, len(coefs), act, head, alpha)

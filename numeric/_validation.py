@@ -25,6 +25,10 @@ class ConvergenceWarning(UserWarning):
     """Training stopped at ``max_iter`` before the loss stopped improving."""
 
 
+class TrainingInterruptedWarning(UserWarning):
+    """Training was interrupted (Ctrl-C); the parameters of the last finished epoch are kept."""
+
+
 class TrainingDivergedError(FloatingPointError):
     """The training loss became NaN or infinite."""
 

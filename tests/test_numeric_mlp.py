@@ -228,6 +228,35 @@ def test_divergence_stops_with_a_message():
         numeric.MLPRegressor((5,), learning_rate_init=10.0, max_iter=20, random_state=0).fit(X, y)
 
 
+def interrupt_epoch(monkeypatch, at: int):
+    """Make the ``at``-th call of the SGD epoch raise KeyboardInterrupt halfway (after some steps)."""
+    import numeric._sgd as sgd
+
+    real, calls = sgd.sgd_epoch, [0]
+
+    def epoch(X, T, coefs, intercepts, *args, **kw):
+        calls[0] += 1
+        if calls[0] == at:
+            real(X[: len(X) // 2], T[: len(T) // 2], coefs, intercepts, *args, **kw)  # a half-done epoch
+            raise KeyboardInterrupt
+        return real(X, T, coefs, intercepts, *args, **kw)
+
+    monkeypatch.setattr(sgd, "sgd_epoch", epoch)
+
+
+@pytest.mark.parametrize("make", [lambda: numeric.MLPClassifier((6,)), lambda: numeric.SoftmaxRegression()])
+def test_ctrl_c_keeps_the_last_finished_epoch(monkeypatch, make):
+    X, y = blobs()
+    reference = make().set_params(max_iter=2, random_state=0, learning_rate_init=0.05).fit(X, y)
+    interrupt_epoch(monkeypatch, at=3)
+    with pytest.warns(numeric.TrainingInterruptedWarning, match="during epoch 3.*epoch \\(2\\)"):
+        est = make().set_params(max_iter=10, random_state=0, learning_rate_init=0.05).fit(X, y)
+    assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
+    for ours, ref in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
+        np.testing.assert_array_equal(ours, ref)
+    assert est.predict(X).shape == y.shape  # a usable model
+
+
 BAD_X = [
     ("nan", lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X), "NaN"),
     ("inf", lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X), "inf"),

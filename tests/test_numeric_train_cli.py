@@ -130,3 +130,25 @@ def test_train_writes_a_report(tmp_path):
     text = report.read_text()
     assert "Loss per epoch" in text and "3 epoch(s)" in text and "MLPClassifier" in text
     assert run("train", str(data), "-t", "colour", "-q", "--report", "r.html").exit_code != 0
+
+
+def test_ctrl_c_during_training_still_reports_and_saves(tmp_path, monkeypatch):
+    import numeric._sgd as sgd
+
+    real, calls = sgd.sgd_epoch, [0]
+
+    def epoch(*args, **kw):
+        calls[0] += 1
+        if calls[0] == 4:
+            raise KeyboardInterrupt
+        return real(*args, **kw)
+
+    monkeypatch.setattr(sgd, "sgd_epoch", epoch)
+    data, model = tmp_path / "d.csv", tmp_path / "m.npz"
+    tiny_csv(data)
+    res = run("train", str(data), "--target", "colour", "--hidden", "8", "--epochs", "30", "--lr", "0.05",
+              "--save", str(model), "--json", "--quiet")
+    assert res.exit_code == 0, res.output
+    assert "interrupted by user during epoch 4" in res.stderr
+    assert json.loads(res.stdout)["epochs"] == 3
+    assert run("predict", str(model), str(data), "--target", "colour").exit_code == 0

@@ -95,7 +95,11 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
-    """Train an MLP or GLM by minibatch SGD; print test accuracy and macro F1 (or R^2)."""
+    """Train an MLP or GLM by minibatch SGD; print test accuracy and macro F1 (or R^2).
+
+    Ctrl-C ends training early and keeps the model of the last finished epoch: it is still
+    evaluated, saved with --save and reported.
+    """
     import warnings
 
     import numpy as np
@@ -126,7 +130,8 @@ def train(
     progress = Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[info]}"),
                         TimeElapsedColumn(), console=console, disable=quiet, transient=False)
     try:
-        with progress, warnings.catch_warnings():
+        with progress, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             warnings.simplefilter("ignore", numeric.ConvergenceWarning)
             task = progress.add_task("train", total=epochs, info="")
             history = []
@@ -141,6 +146,8 @@ def train(
         _fail(str(exc))
     except ValueError as exc:
         _fail(str(exc))
+    for warning in caught:  # e.g. Ctrl-C: training ended early, the model of the last epoch is used
+        typer.echo(f"Warning: {warning.message}", err=True)
 
     results = {"model": type(est).__name__, "epochs": int(est.n_iter_), "train_loss": float(est.loss_curve_[-1]),
                "n_train": int(len(y_tr)), "n_test": int(len(y_te))}
