@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -28,9 +27,9 @@ COMMAND_MODULES = [
 
 
 class _Group(TyperGroup):
-    """A click group that answers an unknown command with the list of topics (exit code 2)."""
+    """A command group that answers an unknown command with the list of topics (exit code 2)."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):
+    def resolve_command(self, ctx: typer.Context, args: list[str]):
         name = args[0] if args else None
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             from derive.topics import TOPICS
@@ -45,7 +44,7 @@ class _Group(TyperGroup):
             ctx.exit(2)
         return super().resolve_command(ctx, args)
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(self.commands)  # registration order, not alphabetical
 
 
