@@ -89,6 +89,8 @@ class Dispatcher:
         now = time.monotonic()
         for w in self.workers:
             if not w.busy:
+                if w.ensure_alive():  # an idle worker killed from outside: replaced at once
+                    self.restarts += 1
                 continue
             done = w.collect()
             if done is None and not w.proc.is_alive() and not w.conn.poll():
@@ -108,7 +110,7 @@ class Dispatcher:
             self.assign()
             busy = [w for w in self.workers if w.busy]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
-            ready = wait([in_fd] + [w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=timeout)
+            ready = wait([in_fd] + [w.conn for w in busy] + [w.proc.sentinel for w in self.workers], timeout=timeout)
             if in_fd in ready:
                 data = os.read(in_fd, 1 << 16)
                 if not data:
