@@ -206,6 +206,13 @@
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) check(e);
     });
     $("question").addEventListener("change", showQuestion);
+    window.addEventListener("hashchange", () => {
+      const wanted = decodeURIComponent(location.hash.slice(1));
+      if (wanted !== $("question").value && state.results.some((r) => r.id === wanted)) {
+        $("question").value = wanted;
+        showQuestion();
+      }
+    });
     $("syntax").addEventListener("change", schedulePreview);
     for (const r of document.querySelectorAll("input[name=mode]")) {
       r.addEventListener("change", () => {
