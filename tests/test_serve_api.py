@@ -281,3 +281,31 @@ def test_the_page_uses_only_this_server(client):
 def test_health(client):
     h = client.get("/health").json()
     assert h["status"] == "ok" and h["workers"] == 2 and h["capacity"] == 10
+
+
+def test_a_task_that_waited_too_long_is_answered_busy():
+    """The dispatcher sheds a queued task after max_wait seconds (an accepted answer is not held up)."""
+    from derive.serve.dispatcher import Dispatcher
+
+    read_fd, write_fd = os.pipe()
+    settings = {**ServeConfig(workers=1, limits=Limits(timeout=TIMEOUT)).dispatcher_settings(), "max_wait": 0.2}
+    d = Dispatcher(settings, write_fd)
+    try:
+        d.take(json.dumps({"id": 1, "kind": "check", "payload": {"text": SLOW, "key": ["result", "sigmoid.derivative"]}})
+               .encode())
+        d.take(json.dumps({"id": 2, "kind": "check", "payload": {"text": "x", "key": ["result", "sigmoid.derivative"]}})
+               .encode())
+        d.take(json.dumps({"id": 3, "kind": "check", "patient": True,
+                           "payload": {"text": "x", "key": ["result", "sigmoid.derivative"]}}).encode())
+        d.assign()  # task 1 runs; 2 and 3 wait
+        assert [t[0] for t in d.queue] == [2, 3]
+        assert d.shed() is not None  # 2 has a wait limit, not yet reached
+        time.sleep(0.3)
+        d.shed()
+        assert [t[0] for t in d.queue] == [3]  # the patient /grade item stays
+        message = json.loads(os.read(read_fd, 65536).decode().splitlines()[0])
+        assert message["id"] == 2 and message["outcome"]["error"] == "busy"
+    finally:
+        d.close()
+        os.close(read_fd)
+        os.close(write_fd)

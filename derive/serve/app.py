@@ -57,6 +57,8 @@ def _outcome_error(outcome: dict) -> ApiError:
         return ApiError(422, code, outcome["message"])
     if code == "worker_lost":
         return ApiError(503, code, outcome["message"], {"Retry-After": "1"})
+    if code == "busy":
+        return ApiError(503, code, outcome["message"], {"Retry-After": "1"})
     if code == "timeout":
         return ApiError(503, code, outcome["message"], {"Retry-After": "5"})
     return ApiError(503, "internal", f"the check failed: {outcome.get('message', code)}", {"Retry-After": "1"})

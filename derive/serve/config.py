@@ -20,6 +20,9 @@ class ServeConfig:
     workers: int = field(default_factory=default_workers)
     #: Tasks that may wait for a worker beyond those running; more gets 503 + Retry-After.
     queue_size: int = 64
+    #: Seconds a task may wait for a worker before it is answered 503 (None: half the time limit,
+    #: so that answers running into their limit never hold up an accepted one for longer than that).
+    max_wait: float | None = None
     #: Limits of each answer (length, tree size, exponent, seconds per check, memory).
     limits: Limits = Limits()
     #: Seconds for rendering a topic (a build may prove its steps live).
@@ -46,4 +49,5 @@ class ServeConfig:
         """What the dispatcher process needs (JSON-serialisable)."""
         return {"workers": self.workers, "max_tasks_per_worker": self.max_tasks_per_worker,
                 "limits": asdict(self.limits), "topic_timeout": self.topic_timeout,
-                "preview_timeout": self.preview_timeout}
+                "preview_timeout": self.preview_timeout,
+                "max_wait": self.limits.timeout / 2 if self.max_wait is None else self.max_wait}

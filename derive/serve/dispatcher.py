@@ -9,7 +9,10 @@ It is single-threaded (so forking workers is safe) and speaks JSON lines:
   ``{"id": N, "outcome": {...}}`` per task (``{"ok": true, "value": ...}`` or
   ``{"ok": false, "error": CODE, "message": ...}``), in the order tasks finish.
 
-Tasks wait in a FIFO queue (the app bounds it) and go to the first idle worker; a task that
+Tasks wait in a FIFO queue (the app bounds its length) and go to the first idle worker; one that
+waits longer than ``max_wait`` seconds is answered ``busy`` (the app's 503), so that an accepted
+answer is never held up by others for longer than that (a /grade item is ``patient``: it
+waits). A task that
 overruns its seconds gets its worker killed and replaced (a check then has the verdict known so
 far, else ``undecided``); a worker that dies mid-task yields ``worker_lost`` for that task only.
 """
@@ -34,6 +37,7 @@ class Dispatcher:
         self.seconds = {"check": self.limits.timeout, "preview": min(self.limits.timeout, settings["preview_timeout"]),
                         "topic": settings["topic_timeout"]}
         self.max_tasks = settings["max_tasks_per_worker"]
+        self.max_wait = settings["max_wait"]
         self.out_fd = out_fd
         self.queue: deque = deque()
         self.restarts = 0
@@ -62,7 +66,8 @@ class Dispatcher:
         if kind == "stats":
             self.send({"id": tid, "outcome": {"ok": True, "value": self.stats()}})
         elif kind in self.seconds:
-            self.queue.append((tid, kind, task.get("payload") or {}))
+            wait_limit = None if task.get("patient") else time.monotonic() + self.max_wait
+            self.queue.append((tid, kind, task.get("payload") or {}, wait_limit))
         else:
             self.send({"id": tid, "outcome": {"ok": False, "error": "internal", "message": f"unknown kind {kind}"}})
 
@@ -74,12 +79,27 @@ class Dispatcher:
                 continue
             if w.ensure_alive():
                 self.restarts += 1
-            tid, kind, payload = self.queue.popleft()
+            tid, kind, payload, _ = self.queue.popleft()
             try:
                 w.submit(tid, kind, payload, self.limits, self.seconds[kind])
             except (OSError, BrokenPipeError):  # died between the check and the send
                 self.finish(*w.kill_overrun(died=True))
                 self.restarts += 1
+
+    def shed(self) -> float | None:
+        """Answer 'busy' for tasks that waited longer than ``max_wait``; the next such deadline."""
+        now, soonest, kept = time.monotonic(), None, deque()
+        for task in self.queue:
+            limit = task[3]
+            if limit is not None and limit <= now:
+                self.finish(task[0], {"ok": False, "error": "busy",
+                                      "message": f"no worker was free within {self.max_wait:g} s"})
+            else:
+                kept.append(task)
+                if limit is not None and (soonest is None or limit < soonest):
+                    soonest = limit
+        self.queue = kept
+        return soonest
 
     def finish(self, tid, outcome: dict) -> None:
         self.finished += 1
@@ -109,7 +129,11 @@ class Dispatcher:
         while True:
             self.assign()
             busy = [w for w in self.workers if w.busy]
-            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
+            deadlines = [w.deadline for w in busy]
+            if self.queue:
+                soonest = self.shed()
+                deadlines += [soonest] if soonest is not None else []
+            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
             ready = wait([in_fd] + [w.conn for w in busy] + [w.proc.sentinel for w in self.workers], timeout=timeout)
             if in_fd in ready:
                 data = os.read(in_fd, 1 << 16)

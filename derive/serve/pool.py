@@ -109,7 +109,7 @@ class Pool:
             raise Busy("the checking pool is starting", 5)
         if admit and self.pending >= self.config.capacity():
             raise Busy(f"the queue is full ({self.pending} answers are being checked or waiting)", 1)
-        return await self._send({"kind": kind, "payload": payload or {}})
+        return await self._send({"kind": kind, "payload": payload or {}, "patient": not admit})
 
     async def stats(self) -> dict:
         if not self.ready:

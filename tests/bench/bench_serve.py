@@ -150,7 +150,7 @@ async def client(port: int, kind: str, deadline: float, stats: Stats, seq, rng: 
         rid = f"r{n}"
         expect_status, expect_verdict, path = 200, None, "/check"
         if kind == "slow":
-            body = json.dumps({"answer": SLOW.format(n=n), "against": "sigmoid.derivative", "id": rid}).encode()
+            body = json.dumps({"answer": SLOW.replace("{n}", str(n)), "against": "sigmoid.derivative", "id": rid}).encode()
             what = "slow"
         elif kind == "mixed" and rng.random() < 0.1:
             name, payload, expect_status = rng.choice(HOSTILE)
@@ -158,7 +158,7 @@ async def client(port: int, kind: str, deadline: float, stats: Stats, seq, rng: 
             what = "hostile"
         else:
             result_id, template, expect_verdict = rng.choice(ORDINARY)
-            body = json.dumps({"answer": template.format(n=n), "against": result_id, "id": rid}).encode()
+            body = json.dumps({"answer": template.replace("{n}", str(n)), "against": result_id, "id": rid}).encode()
             what = "ordinary"
         t0 = time.monotonic()
         stats.sent += 1
@@ -259,6 +259,25 @@ def report(title: str, stats: Stats, memory, elapsed: float, timeout: float, kil
     return {"ok": ok, "rate": len(lat) / elapsed, "p99": pct(lat, 0.99), "p50": pct(lat, 0.5)}
 
 
+def baseline(seconds: float) -> float:
+    """Checks per second of ``check_answer`` called directly in this process (one core), on the same
+    ordinary answers: the named baseline the service's throughput is a ratio of."""
+    from derive.answers.checker import check_answer
+    from derive.answers.targets import target_for_result
+
+    rng = random.Random(2)
+    for result_id, _, _ in ORDINARY:
+        target_for_result(result_id)
+    check_answer("sigma(x)(1-sigma(x))", target_for_result("sigmoid.derivative"))  # warm, as the server is
+    n, t0 = 0, time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        result_id, template, expected = rng.choice(ORDINARY)
+        v = check_answer(template.replace("{n}", str(n + 1)), target_for_result(result_id))
+        assert v.verdict == expected, (template, v)
+        n += 1
+    return n / (time.monotonic() - t0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
@@ -295,13 +314,16 @@ def main() -> None:
                                                                args.duration, args.timeout, args.duration / 2, True))
         mix = report(f"mix: {args.clients} clients ({args.slow_clients} slow), {args.duration:g} s", stats, memory,
                      elapsed, args.timeout, killed)
+        base = baseline(args.goal_duration)
+        print(f"\nbaseline: check_answer in this process (one core, no HTTP, no time limit): {base:.1f} checks/s")
         stats, memory, elapsed, killed = asyncio.run(run_phase(port, server.pid, args.goal_clients, 0,
                                                                args.goal_duration, args.timeout, None, False))
         goal = report(f"goal: {args.goal_clients} clients, ordinary answers only, {args.goal_duration:g} s", stats,
                       memory, elapsed, args.timeout, killed)
         print(f"\ngoal >= 100 checks/s with p99 < 1 s at {args.goal_clients} clients: {goal['rate']:.1f} checks/s, "
               f"p50 {1000 * goal['p50']:.0f} ms, p99 {1000 * goal['p99']:.0f} ms "
-              f"({'met' if goal['rate'] >= 100 and goal['p99'] < 1 else 'not met'} on this machine; "
+              f"({'met' if goal['rate'] >= 100 and goal['p99'] < 1 else 'not met'} on this machine); "
+              f"ratio service/in-process baseline: {goal['rate'] / base:.2f} (the ideal is the number of free cores; "
               f"load average now {os.getloadavg()[0]:.2f})")
     finally:
         os.killpg(server.pid, signal.SIGINT)
