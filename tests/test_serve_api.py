@@ -312,3 +312,30 @@ def test_a_task_that_waited_too_long_is_answered_busy():
         d.close()
         os.close(read_fd)
         os.close(write_fd)
+
+
+def test_a_check_running_long_gets_the_lowest_cpu_priority_and_a_fresh_worker_after():
+    from derive.serve.dispatcher import Dispatcher
+
+    read_fd, write_fd = os.pipe()
+    settings = {**ServeConfig(workers=1, limits=Limits(timeout=1.0)).dispatcher_settings(), "demote_after": 0.2}
+    d = Dispatcher(settings, write_fd)
+    try:
+        worker = d.workers[0]
+        d.take(json.dumps({"id": 1, "kind": "check", "payload": {"text": SLOW, "key": ["result", "sigmoid.derivative"]}})
+               .encode())
+        d.assign()
+        pid = worker.pid
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0)
+        time.sleep(0.3)
+        assert d.demote() is None and worker.demoted
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 19
+        time.sleep(1.0)
+        d.harvest()  # past the time limit: killed, and the new child has the normal priority
+        assert not worker.busy and worker.pid != pid and not worker.demoted
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+        assert json.loads(os.read(read_fd, 65536).decode().splitlines()[0])["id"] == 1
+    finally:
+        d.close()
+        os.close(read_fd)
+        os.close(write_fd)

@@ -23,6 +23,9 @@ class ServeConfig:
     #: Seconds a task may wait for a worker before it is answered 503 (None: half the time limit,
     #: so that answers running into their limit never hold up an accepted one for longer than that).
     max_wait: float | None = None
+    #: Seconds after which a running check gets the lowest CPU priority (it is on its way to the
+    #: time limit; ordinary checks take a fraction of a second). None: a quarter of the time limit.
+    demote_after: float | None = None
     #: Limits of each answer (length, tree size, exponent, seconds per check, memory).
     limits: Limits = Limits()
     #: Seconds for rendering a topic (a build may prove its steps live).
@@ -50,4 +53,5 @@ class ServeConfig:
         return {"workers": self.workers, "max_tasks_per_worker": self.max_tasks_per_worker,
                 "limits": asdict(self.limits), "topic_timeout": self.topic_timeout,
                 "preview_timeout": self.preview_timeout,
-                "max_wait": self.limits.timeout / 2 if self.max_wait is None else self.max_wait}
+                "max_wait": self.limits.timeout / 2 if self.max_wait is None else self.max_wait,
+                "demote_after": self.limits.timeout / 4 if self.demote_after is None else self.demote_after}

@@ -38,6 +38,7 @@ class Dispatcher:
                         "topic": settings["topic_timeout"]}
         self.max_tasks = settings["max_tasks_per_worker"]
         self.max_wait = settings["max_wait"]
+        self.demote_after = settings["demote_after"]
         self.out_fd = out_fd
         self.queue: deque = deque()
         self.restarts = 0
@@ -105,6 +106,25 @@ class Dispatcher:
         self.finished += 1
         self.send({"id": tid, "outcome": outcome})
 
+    def demote(self) -> float | None:
+        """Lower the CPU priority of checks running longer than ``demote_after`` seconds (answers
+        on their way to the time limit), so that the ordinary ones keep the cores; such a worker
+        is replaced by a fresh one (normal priority) when its task ends. The next time to look."""
+        now, soonest = time.monotonic(), None
+        for w in self.workers:
+            if not w.busy or w.demoted:
+                continue
+            at = w.started + self.demote_after
+            if at <= now:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, w.pid, 19)
+                    w.demoted = True
+                except OSError:
+                    pass
+            elif soonest is None or at < soonest:
+                soonest = at
+        return soonest
+
     def harvest(self) -> None:
         now = time.monotonic()
         for w in self.workers:
@@ -121,7 +141,7 @@ class Dispatcher:
                 self.restarts += 1
             if done is not None:
                 self.finish(*done)
-                if not w.busy and w.done >= self.max_tasks:
+                if w.demoted or w.done >= self.max_tasks:
                     w.recycle()
 
     def run(self, in_fd: int) -> None:
@@ -130,6 +150,8 @@ class Dispatcher:
             self.assign()
             busy = [w for w in self.workers if w.busy]
             deadlines = [w.deadline for w in busy]
+            demote_at = self.demote() if busy else None
+            deadlines += [demote_at] if demote_at is not None else []
             if self.queue:
                 soonest = self.shed()
                 deadlines += [soonest] if soonest is not None else []

@@ -63,6 +63,7 @@ class ServeWorker(Worker):
         child.close()
         self.conn = parent
         self.done = 0
+        self.demoted = False  # a fresh child runs at the dispatcher's priority
 
     @property
     def pid(self) -> int:
@@ -71,7 +72,8 @@ class ServeWorker(Worker):
     def submit(self, tag, kind: str, payload: dict, limits: Limits, seconds: float) -> None:
         self.task = (tag, kind, limits, seconds)
         self.partial = None
-        self.deadline = time.monotonic() + seconds
+        self.started = time.monotonic()
+        self.deadline = self.started + seconds
         self.conn.send((tag, kind, payload, limits, seconds))
 
     def collect(self) -> tuple[object, dict] | None:
