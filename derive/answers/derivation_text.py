@@ -52,6 +52,7 @@ _DECORATIONS = [
     (re.compile(r"\\(nonumber|notag|qquad|quad|displaystyle|medskip|smallskip|hfill)(?![A-Za-z])"), " "),
     (re.compile(r"\\(mathrm|operatorname|mathit)\s*\{\s*d\s*\}"), "d"),  # \mathrm{d}x -> dx
     (re.compile(r"&"), " "),
+    (re.compile(r"\{\s*(\\?[A-Za-z]+)\s*\}(?=_)"), r"\1"),  # {y}_{i} (as SymPy prints it) -> y_{i}
 ]
 
 

@@ -5,10 +5,10 @@ The rule of the grammar is ``derivative: DERIV name product``: the derivative wi
 form, on the raw token stream (before the LaTeX post-lexer translates commands):
 
 * ``d/dx f``, ``d/d x f``, ``∂/∂z_j f``, ``\partial/\partial z_j f``  -> ``DERIV x f``;
-* ``dy_i/dz_j``, ``∂y_i/∂z_j``                                   -> ``DERIV z_j ( y_i )``;
+* ``dy_i/dz_j``, ``∂y_i/∂z_j``                                   -> ``( DERIV z_j ( y_i ) )``;
 * ``\frac{d}{dx} f``, ``\frac{\partial}{\partial z_j} f``          -> ``DERIV x f``;
 * ``\frac{dy}{dx}``, ``\frac{\partial y_i}{\partial z_j}``,
-  ``\frac{d \sigma(x)}{dx}``                                      -> ``DERIV x ( ... )``.
+  ``\frac{d \sigma(x)}{dx}``                                      -> ``( DERIV x ( ... ) )``.
 
 Anything else passes through unchanged (and a bare ``\partial`` or ``∂`` is then rejected by the
 post-lexer). Only tokens are moved; nothing is evaluated.
@@ -109,6 +109,14 @@ def _wrap(tokens: list[Token], like: Token) -> list[Token]:
     return [_tok("LPAR", "(", like), *tokens, _tok("RPAR", ")", like)]
 
 
+def _derivative(head: Token, var: list[Token], function: list[Token]) -> list[Token]:
+    """``DERIV var`` (an operator on what follows), or ``( DERIV var ( function ) )`` when the function is
+    written in the numerator: then the derivative ends there (``\\frac{dy}{dx} x`` is :math:`y' x`)."""
+    if not function:
+        return [_tok("DERIV", "d", head), *var]
+    return _wrap([_tok("DERIV", "d", head), *var, *_wrap(function, head)], head)
+
+
 def _frac(s: _Stream) -> list[Token] | None:
     r"""``\frac{d ...}{d var}`` at the head of the stream, rewritten; None if it is another fraction."""
     if s.peek(1) is None or s.peek(1).type != "LBRACE":
@@ -126,8 +134,7 @@ def _frac(s: _Stream) -> list[Token] | None:
         return None
     head = s.peek(0)
     s.take(end_den + 1)
-    out = [_tok("DERIV", "d", head), *var]
-    return out + (_wrap(function, head) if function else [])
+    return _derivative(head, var, function)
 
 
 def _slash(s: _Stream) -> list[Token] | None:
@@ -164,8 +171,7 @@ def _slash(s: _Stream) -> list[Token] | None:
     function = taken[fn[0]:fn[1]]
     if function and fn[0] == 0:
         function = [_d_word(function[0]), *function[1:]]
-    out = [_tok("DERIV", "d", head), *var]
-    return out + (_wrap(function, head) if function else [])
+    return _derivative(head, var, function)
 
 
 def rewrite_derivatives(tokens: Iterable[Token]) -> Iterator[Token]:

@@ -498,7 +498,7 @@ def _syntax_error(exc: LarkError, text: str) -> ParseError:
     if isinstance(exc, UnexpectedToken):
         if exc.token.type == "$END":
             return ParseError("the answer ends too early", len(text), "is a bracket or an operand missing?")
-        expected = sorted(exc.expected)
+        expected = sorted(e for e in exc.expected if e != "DERIV")  # derivative notation: never a hint
         hint = "expected " + ", ".join(_READABLE.get(e, e) for e in expected[:6]) if expected else None
         return ParseError(f"unexpected {exc.token.value!r}", exc.token.start_pos, hint)
     if isinstance(exc, UnexpectedEOF):

@@ -73,14 +73,24 @@ def _derivative_rule(a: sp.Basic, b: sp.Basic, ctx: ProofContext) -> str | None:
     if len(_derivatives(b)) >= len(_derivatives(a)):
         # still as many derivatives: the outer function was differentiated (chain rule), or the
         # function was only rewritten (a definition, tried later)
-        inner = d.expr.args[0] if isinstance(d.expr, sp.Function) and d.expr.args else None
+        f = d.expr
+        inner = f.base if isinstance(f, sp.Pow) else (f.args[0] if isinstance(f, sp.Function) and f.args else None)
         if inner is not None and any(e.expr == inner for e in _derivatives(b)):
-            return "chain rule, (log u)' = u'/u" if isinstance(d.expr, sp.log) else "chain rule"
+            if isinstance(f, sp.log):
+                return "chain rule, (log u)' = u'/u"
+            if isinstance(f, sp.Pow) and f.exp == -1:
+                return "derivative of a reciprocal, (1/g)' = -g'/g^2"
+            return "chain rule"
         return None
     f, (v, _) = d.expr, d.variable_count[0]
-    if isinstance(f, (sp.Add, sp.Sum)):
+    if isinstance(f, sp.Add):
+        varying = [g for g in f.args if _depends(g, v)]
+        if len(varying) != 1:
+            return "linearity of the derivative"
+        f = varying[0]  # the constant terms vanish; name the rule of the one that varies
+    if isinstance(f, sp.Sum):
         return "linearity of the derivative"
-    num, den = sp.fraction(f)
+    num, den = sp.fraction(f) if not isinstance(f, sp.exp) else (f, 1)  # e^{-x} is no fraction here
     if den != 1 and _depends(den, v):
         return "quotient rule" if _depends(num, v) else "derivative of a reciprocal"
     if isinstance(f, sp.Mul):
@@ -94,6 +104,8 @@ def _derivative_rule(a: sp.Basic, b: sp.Basic, ctx: ProofContext) -> str | None:
         if inner != v and _depends(inner, v):
             if isinstance(f, sp.log):
                 return "chain rule, (log u)' = u'/u"
+            if isinstance(f, sp.exp):
+                return "derivative of the exponential, (e^g)' = e^g g'"
             return "chain rule"
         return {sp.exp: "derivative of the exponential", sp.log: "derivative of the logarithm",
                 sigma: "derivative of the sigmoid"}.get(type(f), "differentiation")
@@ -117,7 +129,7 @@ def _definition(is_name, is_body, name: str):
     def test(a: sp.Basic, b: sp.Basic, ctx: ProofContext) -> str | None:
         na, nb = _count(a, is_name), _count(b, is_name)
         ea, eb = _count(a, is_body), _count(b, is_body)
-        if (na > nb and eb > ea) or (nb > na and ea > eb):
+        if max(ea, eb) > 0 and ((na > nb and eb >= ea) or (nb > na and ea >= eb)):
             return name
         return None
     return test
