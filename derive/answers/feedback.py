@@ -88,7 +88,7 @@ def to_markdown(v: DerivationVerdict) -> str:
         if s.latex:
             out += ["$$", ("" if s.index == 1 else "= ") + s.latex, "$$", ""]
         else:
-            out += ["    " + s.text.replace("\n", " "), ""]
+            out += ["```text", s.text.replace("\n", " ").replace("`", "'"), "```", ""]  # as written, no math
         if s.verdict != "equivalent" and note:
             out += [f"> {_md_text(note)}", ""]
     return "\n".join(out).rstrip() + "\n"
