@@ -6,8 +6,9 @@ r"""Verify a derivation :math:`e_1 = e_2 = \dots = e_n` line by line against a t
   equal to the expected result (a derivation need not restate the question).
 * Each later :math:`e_k` is checked for equivalence with the last readable expression before
   it, by the same machinery as ``derive check`` (numeric comparison at random points under the
-  result's context, symbolic confirmation, named mistakes), and a correct step is labelled with
-  the rule that justifies it (:mod:`derive.answers.step_rules`).
+  result's context, symbolic confirmation, named mistakes; the points are shared by all lines,
+  :mod:`derive.answers.chain_points`, so each line is evaluated once), and a correct step is
+  labelled with the rule that justifies it (:mod:`derive.answers.step_rules`).
 * The final answer :math:`e_n` is checked against the expected result on its own, so that "the
   final answer is right, but step 3 does not follow from step 2" (compensating errors) is its own
   outcome.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
@@ -33,7 +35,8 @@ import sympy as sp
 
 from derive.answers.derivation_text import Piece, split_chain
 from derive.answers.diagnosis import diagnose
-from derive.answers.equivalence import numeric_compare, symbolic_check
+from derive.answers.chain_points import ChainPoints
+from derive.answers.equivalence import symbolic_check
 from derive.answers.errors import AnswerError, LimitError
 from derive.answers.limits import DEFAULT_LIMITS, Limits
 from derive.answers.parser import parse_answer
@@ -169,15 +172,17 @@ def differentiated(expr: sp.Basic, ctx) -> sp.Basic:
                         lambda d: sp.diff(ctx.expand_definitions(d.expr), *d.variables))
 
 
-def compare(expr: sp.Basic, reference: sp.Basic, target: Target, seconds: float, *, this: str = "this line",
-            other: str = "the previous line", function: sp.Basic | None = None) -> _Comparison:
-    """Is ``expr`` equal to ``reference`` under the target's context? With a counterexample and a
-    named mistake (the diagnoses of ``derive check``) when it is not."""
+def compare(expr: sp.Basic, reference: sp.Basic, target: Target, points: ChainPoints, seconds: float, *,
+            this: str = "this line", other: str = "the previous line",
+            function: sp.Basic | None = None) -> _Comparison:
+    """Is ``expr`` equal to ``reference`` under the target's context? Numerically at the derivation's
+    shared ``points``, then symbolically; with a counterexample and a named mistake (the diagnoses
+    of ``derive check``) when it is not."""
     started = time.monotonic()
     try:
         with time_limit(seconds):
             expr, reference = differentiated(expr, target.ctx), differentiated(reference, target.ctx)
-            num = numeric_compare(expr, reference, target.ctx)
+            num = points.compare(expr, reference)
     except StepTimeout:
         return _Comparison("undecided", f"the numeric comparison did not finish within {seconds:g} s")
     if num.equal is None:
@@ -244,13 +249,13 @@ def _parse(piece: Piece, target: Target, table, limits: Limits):
     return expr, None, uses_loss
 
 
-def _first(piece: Piece, expr: sp.Basic, target: Target, seconds: float) -> StepVerdict:
+def _first(piece: Piece, expr: sp.Basic, target: Target, points: ChainPoints, seconds: float) -> StepVerdict:
     """The first expression: the question, or an expression equal to the expected result."""
     latex = _latex(expr)
     if target.lhs is not None and expr == target.lhs:
         return StepVerdict(1, piece.line, piece.text, latex, "equivalent", "the question, as stated",
                            rule="the question")
-    c = compare(expr, target.expr, target, seconds, this="the first line", other="the expected result",
+    c = compare(expr, target.expr, target, points, seconds, this="the first line", other="the expected result",
                 function=target.function)
     if c.verdict == "equivalent":
         is_question = expr.has(sp.Derivative)
@@ -266,10 +271,10 @@ def _first(piece: Piece, expr: sp.Basic, target: Target, seconds: float) -> Step
 
 
 def _step(index: int, piece: Piece, expr: sp.Basic, prev_index: int, prev: sp.Basic, target: Target,
-          seconds: float, skipped: bool, prev_named_loss: bool = False) -> StepVerdict:
+          points: ChainPoints, seconds: float, skipped: bool, prev_named_loss: bool = False) -> StepVerdict:
     latex = _latex(expr)
     other = f"line {prev_index} of the chain" if skipped else "the previous line"
-    c = compare(expr, prev, target, seconds, other=other, function=_function_of(prev))
+    c = compare(expr, prev, target, points, seconds, other=other, function=_function_of(prev))
     note = f" (checked against expression {prev_index}, the last readable one)" if skipped else ""
     rule = None
     if c.verdict == "equivalent":
@@ -282,7 +287,8 @@ def _step(index: int, piece: Piece, expr: sp.Basic, prev_index: int, prev: sp.Ba
                        c.diagnosis, rule, prev_index)
 
 
-def _final(last: StepVerdict, expr: sp.Basic | None, n: int, target: Target, seconds: float) -> FinalVerdict:
+def _final(last: StepVerdict, expr: sp.Basic | None, n: int, target: Target, points: ChainPoints,
+           seconds: float) -> FinalVerdict:
     if n < 2:
         return FinalVerdict("invalid", "the derivation has no answer: only one expression")
     if expr is None:
@@ -291,7 +297,7 @@ def _final(last: StepVerdict, expr: sp.Basic | None, n: int, target: Target, sec
         return FinalVerdict("invalid", "the last line still contains a derivative: the derivation is not finished")
     if target.lhs is not None and expr == target.lhs:
         return FinalVerdict("invalid", "the last line restates the question")
-    c = compare(expr, target.expr, target, seconds, this="the final answer", other="the expected result",
+    c = compare(expr, target.expr, target, points, seconds, this="the final answer", other="the expected result",
                 function=target.function)
     if c.verdict == "equivalent":
         return FinalVerdict("equivalent", "the final answer is right" + c.message.removeprefix("equivalent"))
@@ -344,6 +350,7 @@ def verify_text(text: str, target: Target, *, syntax: str = "auto", limits: Limi
                                  FinalVerdict("invalid", "no derivation"), None)
     table = verify_table(target)
     seconds = limits.timeout
+    points = ChainPoints(target.ctx, zlib.crc32(target.id.encode()))
     steps: list[StepVerdict] = []
     prev, prev_index, last_expr, prev_loss = None, None, None, False
     for n, piece in enumerate(chain.pieces, 1):
@@ -351,18 +358,19 @@ def verify_text(text: str, target: Target, *, syntax: str = "auto", limits: Limi
         if expr is None:
             steps.append(StepVerdict(n, piece.line, piece.text, None, "invalid", problem))
         elif n == 1:
-            steps.append(_first(piece, expr, target, seconds))
+            steps.append(_first(piece, expr, target, points, seconds))
         elif prev is None:  # nothing readable before: check against the expected result, as a first line
-            first = _first(piece, expr, target, seconds)
+            first = _first(piece, expr, target, points, seconds)
             steps.append(replace(first, index=n, message=first.message + " (no earlier line could be read)"))
         else:
-            steps.append(_step(n, piece, expr, prev_index, prev, target, seconds, prev_index != n - 1, prev_loss))
+            steps.append(_step(n, piece, expr, prev_index, prev, target, points, seconds, prev_index != n - 1,
+                               prev_loss))
         last_expr = expr
         if expr is not None:
             prev, prev_index, prev_loss = expr, n, uses_loss
         if on_step is not None:
             outcome, message, first_error = summarize(tuple(steps), None)
             on_step(DerivationVerdict(outcome, message, first_error, tuple(steps), None, chain.format))
-    final = _final(steps[-1], last_expr, len(steps), target, seconds)
+    final = _final(steps[-1], last_expr, len(steps), target, points, seconds)
     outcome, message, first_error = summarize(tuple(steps), final)
     return DerivationVerdict(outcome, message, first_error, tuple(steps), final, chain.format)
