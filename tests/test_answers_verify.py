@@ -229,3 +229,21 @@ def test_worker_runs_a_derivation_and_kills_an_overrun():
     v = run_verify(many, ("result", "sigmoid.derivative"), limits=Limits(derivation_timeout=0.3))
     assert v.verdict == "undecided" and v.final.verdict == "undecided" and "stopped after 0.3 s" in v.final.message
     assert len(v.steps) < 41
+
+
+def test_hostile_derivations_in_the_worker_never_execute(tmp_path):
+    """Every hostile answer of the security tests as a line of a derivation (and whole files of them)."""
+    from test_answers_security import hostile
+
+    canary = tmp_path / "CANARY"
+    lines = [t for t in hostile(canary) if len(t) < 3000 and "\n" not in t]
+    text = "d/dx sigma(x)\n" + "".join(f"= {t}\n" for t in lines) + "= sigma(x)(1 - sigma(x))\n"
+    v = run_verify(text, ("result", "sigmoid.derivative"), limits=Limits(timeout=2, derivation_timeout=60))
+    assert not canary.exists()
+    assert v.steps[0].verdict == "equivalent" and v.final.verdict == "equivalent"
+    assert all(s.verdict in ("invalid", "undecided", "not_equivalent") for s in v.steps[1:-1])
+    assert sum(s.verdict == "invalid" for s in v.steps) >= len(lines) - 3  # a few are formulas, just wrong ones
+    assert v.exit_code in (1, 3, 4)
+    for t in hostile(canary):  # a whole file that is hostile
+        v = run_verify(t, ("result", "sigmoid.derivative"), limits=Limits(timeout=2, derivation_timeout=10))
+        assert v.verdict != "correct" and not canary.exists()

