@@ -129,9 +129,6 @@ LATEX_TIMES = {"cdot", "times"}
 LATEX_FONTS = {"mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "mathit", "text"}
 #: Words that say "derivative of": the answer would restate the question.
 DERIVATIVE_WORDS = {"partial", "nabla", "diff", "Derivative", "grad", "prime", "frac_d"}
-#: Commands and letters that start derivative notation (``d/dx``, ``\frac{\partial}{\partial z_j}``, ``∂/∂x``)
-#: where derivatives are allowed (``derive verify``); elsewhere they restate the question.
-DERIVATIVE_D = {"d", "partial", "\u2202"}
 #: Named Unicode letters accepted as names.
 GREEK_NAMES = {"\u03b4": "delta", "\u03a3": "Sigma", "\u03c0": "pi"}
 
