@@ -247,3 +247,14 @@ def test_hostile_derivations_in_the_worker_never_execute(tmp_path):
     for t in hostile(canary):  # a whole file that is hostile
         v = run_verify(t, ("result", "sigmoid.derivative"), limits=Limits(timeout=2, derivation_timeout=10))
         assert v.verdict != "correct" and not canary.exists()
+
+
+@pytest.mark.parametrize("text", [
+    "d/dx \u03c3(x) = \u03c3(x)\u00b7(1\u2212\u03c3(x))",
+    "\\[\n\\begin{aligned}\n\\frac{\\mathrm{d}}{\\mathrm{d}x}\\sigma(x) &= \\frac{\\mathrm{d}}{\\mathrm{d}x}"
+    "\\left[\\frac{1}{1+e^{-x}}\\right] \\\\\n&= \\sigma(x)\\cdot\\left(1-\\sigma(x)\\right).\n\\end{aligned}\n\\]",
+])
+def test_how_students_write_it(text):
+    v = verify(text, "sigmoid.derivative")
+    assert v.verdict == "correct", v.to_dict()
+    assert v.steps[0].rule == "the question"

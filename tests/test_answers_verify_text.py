@@ -65,6 +65,8 @@ def test_latex_align_rows_decorations_and_lines():
     "\\begin{equation}\n\\frac{d}{dx}\\sigma(x) = \\sigma(x)(1-\\sigma(x))\n\\end{equation}",
     "text\n\\[\n\\frac{d}{dx}\\sigma(x)\n= \\sigma(x)(1-\\sigma(x))\n\\]",
     "text\n$$\\frac{d}{dx}\\sigma(x) = \\sigma(x)(1-\\sigma(x))$$\n\\begin{equation*}x\\end{equation*}",
+    "\\[\n\\begin{aligned}\n\\frac{\\mathrm{d}}{\\mathrm{d}x}\\sigma(x) &= \\sigma(x)(1-\\sigma(x)) \\\\\n&= x\n"
+    "\\end{aligned}\n\\]",
 ])
 def test_latex_environments(doc):
     c = split_chain(doc, "latex")

@@ -52,6 +52,7 @@ _DECORATIONS = [
     (r"\\(text|textrm|textit|mbox|intertext|label|tag\*?|hbox)\s*\{[^{}]*\}", " "),
     (r"\\(nonumber|notag|qquad|quad|displaystyle|medskip|smallskip|hfill)(?![A-Za-z])", " "),
     (r"\\(mathrm|operatorname|mathit)\s*\{\s*d\s*\}", "d"),  # \mathrm{d}x -> dx
+    (r"\\(begin|end)\s*\{(aligned|split|gathered|alignedat)\}(\{\d+\})?", " "),  # inner environments
     (r"&", " "),
     (r"\{\s*(\\?[A-Za-z]+)\s*\}(?=_)", r"\1"),  # {y}_{i} (as SymPy prints it) -> y_{i}
 ]
