@@ -224,8 +224,9 @@ def test_per_line_time_limit_and_whole_derivation_limit(monkeypatch):
 def test_worker_runs_a_derivation_and_kills_an_overrun():
     v = run_verify(SIGMOID, ("result", "sigmoid.derivative"))
     assert v.verdict == "correct" and len(v.steps) == 5
-    many = "d/dx sigma(x)\n" + "".join(f"= sigma(x)(1 - sigma(x)) + (x + {n})^3 - x^3 - {3 * n}x^2 - {3 * n * n}x - {n ** 3}\n"
-                                        for n in range(1, 41))
+    zero = "(x + {n})^3 - x^3 - {a}x^2 - {b}x - {c}"  # 0, written differently on each line
+    many = "d/dx sigma(x)\n" + "".join("= sigma(x)(1 - sigma(x)) + " + zero.format(n=n, a=3 * n, b=3 * n * n, c=n ** 3)
+                                        + "\n" for n in range(1, 41))
     v = run_verify(many, ("result", "sigmoid.derivative"), limits=Limits(derivation_timeout=0.3))
     assert v.verdict == "undecided" and v.final.verdict == "undecided" and "stopped after 0.3 s" in v.final.message
     assert len(v.steps) < 41

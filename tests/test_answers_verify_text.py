@@ -74,7 +74,8 @@ def test_latex_environments(doc):
 
 
 def test_markdown_dollar_blocks_ignore_prose_and_code():
-    md = "# Q1\nSo $y = 2$ here.\n\n```\n$$ a = b $$\n```\n$$\n\\frac{d}{dx}\\sigma(x)\n$$\nthen\n\n$$\n= \\sigma(x)\\sigma(-x)\n$$\n"
+    md = ("# Q1\nSo $y = 2$ here.\n\n```\n$$ a = b $$\n```\n$$\n\\frac{d}{dx}\\sigma(x)\n$$\nthen\n\n"
+          "$$\n= \\sigma(x)\\sigma(-x)\n$$\n")
     c = split_chain(md)
     assert c.format == "markdown"
     assert texts(c) == [(r"\frac{d}{dx}\sigma(x)", 8), (r"\sigma(x)\sigma(-x)", 13)]
@@ -129,7 +130,8 @@ JACOBIAN = sp.Derivative(y[i], z[j])
 
 @pytest.mark.parametrize("text", [
     "d/dz_j y_i", "dy_i/dz_j", "\u2202y_i/\u2202z_j", "\u2202/\u2202z_j y_i", r"\frac{\partial y_i}{\partial z_j}",
-    r"\frac{\partial}{\partial z_j} y_i", r"\frac{\partial {y}_{i}}{\partial z_{j}}", r"\dfrac{\partial y_i}{\partial z_j}",
+    r"\frac{\partial}{\partial z_j} y_i", r"\frac{\partial {y}_{i}}{\partial z_{j}}",
+    r"\dfrac{\partial y_i}{\partial z_j}",
 ])
 def test_derivative_notations_of_the_jacobian(text):
     t = table("softmax.jacobian")

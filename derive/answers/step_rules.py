@@ -136,8 +136,11 @@ def _definition(is_name, is_body, name: str):
 
 
 def _delta_sums(e: sp.Basic) -> int:
-    return _count(e, lambda n: isinstance(n, sp.Sum) and any(
-        isinstance(d, sp.KroneckerDelta) and n.limits[0][0] in d.free_symbols for d in n.function.atoms(sp.KroneckerDelta)))
+    def contracts(n) -> bool:
+        return isinstance(n, sp.Sum) and any(n.limits[0][0] in d.free_symbols
+                                             for d in n.function.atoms(sp.KroneckerDelta))
+
+    return _count(e, contracts)
 
 
 def _delta_contraction(a: sp.Basic, b: sp.Basic, ctx: ProofContext) -> str | None:

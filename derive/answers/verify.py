@@ -280,7 +280,10 @@ def _step(index: int, piece: Piece, expr: sp.Basic, prev_index: int, prev: sp.Ba
     if c.verdict == "equivalent":
         try:
             with time_limit(max(0.05, seconds / 4)):
-                rule = f"definition of {LOSS_NAME}" if prev_named_loss and prev == expr else rule_for(prev, expr, target.ctx)
+                if prev_named_loss and prev == expr:
+                    rule = f"definition of {LOSS_NAME}"
+                else:
+                    rule = rule_for(prev, expr, target.ctx)
         except StepTimeout:
             rule = None
     return StepVerdict(index, piece.line, piece.text, latex, c.verdict, c.message + note, c.counterexample,

@@ -59,8 +59,9 @@ def task_key(against: Optional[str], expected: Optional[str], variables: Optiona
 def verify(
     file: str = typer.Argument(..., help="The derivation: a .tex (align*, equation, display math), .md ($$ blocks) or "
                                          "plain text file; '-' reads standard input."),
-    against: Optional[str] = typer.Option(None, "--against", "-a", help="Result id giving the symbols' meaning and "
-                                                                          "the expected answer, e.g. softmax.jacobian."),
+    against: Optional[str] = typer.Option(None, "--against", "-a", help="Result id giving the symbols' meaning "
+                                                                          "and the expected answer, e.g. "
+                                                                          "softmax.jacobian."),
     expected: Optional[str] = typer.Option(None, "--expected", "-e", help="The expected final answer, without a "
                                                                            "result id, e.g. 'sigma(z) - t'."),
     variables: Optional[str] = typer.Option(None, "--variables", help="With --expected: its variables, e.g. "

@@ -109,9 +109,10 @@ def main() -> None:
         baseline.append(time.perf_counter() - t0)
     base = statistics.median(baseline)
     print(f"   baseline: derive check of the final answer alone   {base:7.3f} s")
-    for name, make, rid in [("sigmoid, plain text, random forms", lambda: sigmoid_derivation(rng), "sigmoid.derivative"),
-                            ("cross-entropy, LaTeX index notation", ce_derivation, "softmax.ce_gradient"),
-                            ("cross-entropy with a wrong step 5", lambda: ce_derivation(5), "softmax.ce_gradient")]:
+    kinds = [("sigmoid, plain text, random forms", lambda: sigmoid_derivation(rng), "sigmoid.derivative"),
+             ("cross-entropy, LaTeX index notation", ce_derivation, "softmax.ce_gradient"),
+             ("cross-entropy with a wrong step 5", lambda: ce_derivation(5), "softmax.ce_gradient")]
+    for name, make, rid in kinds:
         runs = [timed_verify(make(), rid) for _ in range(args.repeat)]
         times = [t for t, _ in runs]
         print(f"   {name:38s} median {statistics.median(times):6.3f} s  max {max(times):6.3f} s  "
