@@ -188,7 +188,7 @@ def test_topics_errors(client):
 
 def test_openapi_schema_describes_the_api(client):
     schema = client.get("/openapi.json").json()
-    assert {"/check", "/grade", "/results", "/topics/{topic_id}", "/health", "/preview"} <= set(schema["paths"])
+    assert {"/check", "/verify", "/grade", "/results", "/topics/{topic_id}", "/health", "/preview"} <= set(schema["paths"])
     check_body = schema["components"]["schemas"]["CheckRequest"]["properties"]
     assert {"answer", "against", "expected", "syntax"} <= set(check_body)
 
@@ -339,3 +339,36 @@ def test_a_check_running_long_gets_the_lowest_cpu_priority_and_a_fresh_worker_af
         d.close()
         os.close(read_fd)
         os.close(write_fd)
+
+
+def direct_derivation(text: str, result_id: str) -> dict:
+    from derive.answers.targets import target_for_result
+    from derive.answers.verify import verify_text
+
+    return verify_text(text, target_for_result(result_id)).to_dict()
+
+
+@pytest.mark.parametrize("derivation,result_id,outcome", [
+    ("sigma(x)(1-sigma(x))\n= sigma(x) - sigma(x)^2", "sigmoid.derivative", "correct"),
+    ("sigma(x)(1-sigma(x))\n= sigma(x) + sigma(x)^2\n= sigma(x)(1+sigma(x))", "sigmoid.derivative", "incorrect"),
+    ("\\begin{align*}\n\\frac{\\partial y_i}{\\partial z_j} &= y_i(\\delta_{ij} - y_j) \\\\\n"
+     "&= y_i \\delta_{ij} - y_i y_j\n\\end{align*}", "softmax.jacobian", "correct"),
+    ("sigma(x\n= 2", "sigmoid.derivative", None),
+])
+def test_verify_returns_the_json_of_derive_verify(client, derivation, result_id, outcome):
+    r = client.post("/verify", json={"derivation": derivation, "against": result_id, "id": "d1"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body.pop("id") == "d1"
+    assert body == direct_derivation(derivation, result_id)
+    if outcome is not None:
+        assert body["verdict"] == outcome
+    if outcome == "incorrect":
+        assert body["first_error"] == 2 and body["steps"][1]["verdict"] == "not_equivalent"
+
+
+def test_verify_against_an_expected_expression_reads_its_variables(client):
+    r = client.post("/verify", json={"derivation": "y_i - t_i\n= -(t_i - y_i)", "expected": "y_i - t_i"})
+    assert r.status_code == 200 and r.json()["verdict"] == "correct"
+    r = client.post("/verify", json={"derivation": "x", "against": "no.such.result"})
+    assert r.status_code == 422 and r.json()["error"] == "bad_question"

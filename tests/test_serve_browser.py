@@ -59,12 +59,13 @@ def open_page(browser, server, result_id: str):
     WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#question-math .katex"))
 
 
-def type_and_check(browser, answer: str) -> tuple[str, str]:
+def type_and_check(browser, answer: str, skip_link: bool = True) -> tuple[str, str]:
     """Focus the answer box by keyboard (the skip link), type, press Ctrl+Enter; (verdict, text)."""
-    body = browser.find_element(By.TAG_NAME, "body")
-    body.send_keys(Keys.TAB)  # the first stop is the skip link
-    assert browser.switch_to.active_element.get_attribute("class") == "skip"
-    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    if skip_link:
+        body = browser.find_element(By.TAG_NAME, "body")
+        body.send_keys(Keys.TAB)  # the first stop is the skip link
+        assert browser.switch_to.active_element.get_attribute("class") == "skip"
+        browser.switch_to.active_element.send_keys(Keys.ENTER)
     box = browser.find_element(By.ID, "answer")
     assert browser.switch_to.active_element == box
     box.send_keys(Keys.CONTROL, "a")
@@ -109,3 +110,18 @@ def test_the_page_loaded_nothing_from_elsewhere(browser, server):
     assert urls and all(u.startswith(server.url + "/") for u in urls), urls
     fonts = browser.execute_script("return document.fonts.size")
     assert fonts > 0
+
+
+def test_a_derivation_with_a_wrong_step(browser, server):
+    open_page(browser, server, "sigmoid.derivative")
+    mode = browser.find_element(By.CSS_SELECTOR, "input[name=mode][value=derivation]")
+    assert mode.is_displayed()
+    browser.find_element(By.CSS_SELECTOR, "input[name=mode][value=answer]").send_keys(Keys.ARROW_DOWN)  # keyboard
+    assert mode.is_selected()
+    mode.send_keys(Keys.TAB)  # the radio group, then the notation, then the answer box
+    browser.switch_to.active_element.send_keys(Keys.TAB)
+    verdict, text = type_and_check(browser, "sigma(x)(1 - sigma(x))\n= sigma(x) + sigma(x)^2", skip_link=False)
+    assert verdict == "incorrect"
+    assert "First wrong step: expression 2" in text
+    steps = browser.find_elements(By.CSS_SELECTOR, "#verdict ol.steps li")
+    assert [s.get_attribute("class") for s in steps] == ["good", "bad"]

@@ -1,4 +1,4 @@
-"""``derive serve``: the HTTP API (check, preview, grade, results, topics) and the student page."""
+"""``derive serve``: the HTTP API (check, verify, preview, grade, results, topics) and the student page."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ def serve(
                                                                       "token that POST /grade requires."),
     timeout: float = typer.Option(5.0, "--timeout", min=0.1, help="Seconds per check; the worker is then killed "
                                                                   "and the verdict is what is known, or 'undecided'."),
+    derivation_timeout: float = typer.Option(30.0, "--derivation-timeout", min=0.1,
+                                             help="Seconds for a whole derivation (POST /verify); each line also "
+                                                  "has --timeout."),
     queue: int = typer.Option(64, "--queue", min=0, help="Answers that may wait for a worker; more get 503 with "
                                                          "Retry-After."),
     max_length: int = typer.Option(2000, "--max-length", min=1, help="Longest answer accepted (characters)."),
@@ -47,7 +50,8 @@ def serve(
         raise typer.BadParameter("choose debug, info, warning or error", param_hint="--log-level")
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = ServeConfig(workers=workers or default_workers(), queue_size=queue, token=token,
-                         limits=Limits(max_length=max_length, timeout=timeout))
+                         limits=Limits(max_length=max_length, timeout=timeout,
+                                               derivation_timeout=derivation_timeout))
     uvicorn.run(create_app(config), host=host, port=port, access_log=False, log_level=log_level.lower(),
                 timeout_graceful_shutdown=10)
 

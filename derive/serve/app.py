@@ -106,12 +106,12 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     async def _busy(request: Request, exc: Busy):
         return _error(503, "busy", str(exc), {"Retry-After": str(exc.retry_after)})
 
-    async def checked(payload: dict, *, admit: bool = True) -> dict:
-        key = VerdictCache.key("check", payload)
+    async def checked(payload: dict, *, admit: bool = True, kind: str = "check") -> dict:
+        key = VerdictCache.key(kind, payload)
         known = cache.get(key)
         if known is not None:
             return known
-        outcome = await pool.run("check", payload, admit=admit)
+        outcome = await pool.run(kind, payload, admit=admit)
         if not outcome["ok"]:
             raise _outcome_error(outcome)
         cache.put(key, outcome["value"])
@@ -122,6 +122,14 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
                           "id; an unreadable answer is a verdict (`invalid`), not an error.")
     async def check(body: m.CheckRequest) -> dict:
         verdict = await checked({"text": body.answer, "key": body.key(), "syntax": body.syntax})
+        return {**verdict, "id": body.id}
+
+    @app.post("/verify", response_model=m.DerivationVerdict, responses=ERRORS, summary="Verify a derivation",
+              description="The JSON of `derive verify --json`: each step against the one before, the last against "
+                          "the expected result; the first wrong step and the final verdict. With `expected` and no "
+                          "`variables`, the variables are read off the expression.")
+    async def verify(body: m.VerifyRequest) -> dict:
+        verdict = await checked({"text": body.derivation, "key": body.key(), "syntax": body.syntax}, kind="verify")
         return {**verdict, "id": body.id}
 
     @app.post("/preview", response_model=m.Preview, responses=ERRORS, summary="Read an answer (no check)",
@@ -182,7 +190,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     async def results() -> dict:
         if not pool.ready:
             raise Busy("the checking pool is starting", 5)
-        return {"results": pool.results, "features": ["check", "preview", "grade"]}
+        return {"results": pool.results, "features": ["check", "verify", "preview", "grade"]}
 
     @app.get("/topics", summary="Topic ids and titles")
     async def topics() -> dict:

@@ -3,7 +3,7 @@ r"""The dispatcher process: builds every topic once, forks the workers, runs tas
 Started by :class:`derive.serve.pool.Pool` as ``python -m derive.serve.dispatcher SETTINGS_JSON``.
 It is single-threaded (so forking workers is safe) and speaks JSON lines:
 
-* stdin: ``{"id": N, "kind": "check"|"preview"|"topic", "payload": {...}}`` or
+* stdin: ``{"id": N, "kind": "check"|"verify"|"preview"|"topic", "payload": {...}}`` or
   ``{"id": N, "kind": "stats"}``; end of input shuts it down.
 * stdout: first ``{"ready": true, "results": [...], "pid": P}``, then
   ``{"id": N, "outcome": {...}}`` per task (``{"ok": true, "value": ...}`` or
@@ -34,7 +34,8 @@ class Dispatcher:
         from derive.serve.workers import ServeWorker
 
         self.limits = Limits(**settings["limits"])
-        self.seconds = {"check": self.limits.timeout, "preview": min(self.limits.timeout, settings["preview_timeout"]),
+        self.seconds = {"check": self.limits.timeout, "verify": self.limits.derivation_timeout,
+                        "preview": min(self.limits.timeout, settings["preview_timeout"]),
                         "topic": settings["topic_timeout"]}
         self.max_tasks = settings["max_tasks_per_worker"]
         self.max_wait = settings["max_wait"]

@@ -20,7 +20,7 @@ class Question(BaseModel):
     expected: str | None = Field(None, max_length=2000, description="Or an expected expression, read with the "
                                  "same safe grammar as answers.", examples=["y_i - t_i"])
     variables: list[str] = Field(default_factory=list, max_length=50, description="With expected: the names it "
-                                 "uses, e.g. [\"y_i\", \"t_i\"] or [\"x\"].")
+                                 "uses, e.g. [\"y_i\", \"t_i\"] or [\"x\"] (default: read off the expression).")
     syntax: Syntax = Field("auto", description="Notation of the answer: plain, latex, or auto-detect.")
 
     @model_validator(mode="after")
@@ -44,6 +44,14 @@ class CheckRequest(Question):
                            "bookkeeping).")
 
 
+class VerifyRequest(Question):
+    derivation: str = Field(..., description="The derivation, one expression per line (later lines start with '='), "
+                            "or LaTeX (align*, \\[...\\]) or Markdown ($$ blocks). Never executed.",
+                            examples=["sigma(x)(1 - sigma(x))\n= sigma(x) - sigma(x)^2"])
+    syntax: Literal["auto", "plain", "latex", "markdown"] = Field("auto", description="Format of the derivation.")
+    id: str | None = Field(None, max_length=200, description="Echoed back in the response.")
+
+
 class PreviewRequest(Question):
     answer: str = Field(..., description="The answer as typed so far.")
 
@@ -64,6 +72,39 @@ class Verdict(BaseModel):
     diagnosis: str | None = Field(None, description="The named mistake, e.g. sign_flipped, constant_factor, "
                                   "term_missing.")
     method: str | None = Field(None, description="symbolic+numeric, numeric, parse, limits, timeout, error.")
+    id: str | None = None
+
+
+class StepVerdict(BaseModel):
+    index: int = Field(..., description="The expression's place in the chain, from 1.")
+    line: int = Field(..., description="Its line in the text.")
+    text: str
+    latex: str | None = None
+    verdict: VerdictName
+    message: str
+    counterexample: Counterexample | None = None
+    diagnosis: str | None = None
+    rule: str | None = Field(None, description="The rule that justifies a correct step, when one matches.")
+    compared_with: int | None = Field(None, description="The expression it was checked against (None: the first, "
+                                      "checked against the expected result).")
+
+
+class FinalVerdict(BaseModel):
+    verdict: VerdictName
+    message: str
+    counterexample: Counterexample | None = None
+    diagnosis: str | None = None
+
+
+class DerivationVerdict(BaseModel):
+    """The JSON of ``derive verify --json`` (plus the echoed id)."""
+
+    verdict: Literal["correct", "incorrect", "invalid", "undecided"]
+    message: str
+    first_error: int | None = Field(None, description="The index of the first wrong step.")
+    format: str | None = None
+    steps: list[StepVerdict]
+    final: FinalVerdict | None = Field(None, description="The last expression against the expected result.")
     id: str | None = None
 
 

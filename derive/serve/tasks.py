@@ -17,10 +17,16 @@ class KeyProblem(Exception):
 
 
 def key_tuple(key) -> tuple:
-    """A JSON key (lists) as the hashable tuple :func:`derive.answers.targets.resolve` takes."""
+    """A JSON key (lists) as the hashable tuple :func:`derive.answers.targets.resolve` takes; an
+    expected expression without variables gets the names read off it."""
     if key[0] == "result":
         return ("result", str(key[1]))
-    return ("expected", str(key[1]), tuple(str(v) for v in key[2]))
+    variables = tuple(str(v) for v in key[2])
+    if not variables:
+        from derive.answers.variables import guess_variables
+
+        variables = guess_variables(str(key[1]))
+    return ("expected", str(key[1]), variables)
 
 
 def target_of(key):
@@ -41,6 +47,20 @@ def check(payload: dict, limits: Limits, partial: Callable[[dict], None]) -> dic
     target = target_of(payload["key"])
     verdict = check_answer(payload["text"], target, syntax=payload.get("syntax", "auto"), limits=limits,
                            on_partial=lambda v: partial(v.to_dict()))
+    return verdict.to_dict()
+
+
+def verify(payload: dict, limits: Limits, partial: Callable[[dict], None]) -> dict:
+    """The JSON of ``derive verify --json``: verdict, message, first_error, format, steps, final.
+
+    ``partial`` receives the verdict so far after each expression (kept if the derivation is
+    stopped at ``limits.derivation_timeout``).
+    """
+    from derive.answers.verify import verify_text
+
+    target = target_of(payload["key"])
+    verdict = verify_text(payload["text"], target, syntax=payload.get("syntax", "auto"), limits=limits,
+                          on_step=lambda v: partial(v.to_dict()))
     return verdict.to_dict()
 
 
@@ -71,6 +91,7 @@ def topic(payload: dict, limits: Limits, partial: Callable[[dict], None]) -> dic
 
 TASKS: dict[str, Callable[[dict, Limits, Callable[[dict], None]], dict]] = {
     "check": check,
+    "verify": verify,
     "preview": preview,
     "topic": topic,
 }

@@ -103,6 +103,10 @@ class ServeWorker(Worker):
                          "message": "the process checking this request died; send it again"}
         if kind == "check":
             return tag, {"ok": True, "value": timed_out(partial, limits).to_dict()}
+        if kind == "verify":
+            from derive.answers.verify_worker import timed_out as derivation_timed_out
+
+            return tag, {"ok": True, "value": derivation_timed_out(partial, limits).to_dict()}
         return tag, {"ok": False, "error": "timeout", "message": f"not finished within {seconds:g} s"}
 
     def ensure_alive(self) -> bool:

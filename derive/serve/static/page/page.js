@@ -91,6 +91,20 @@
     return { ok: false, latex: null, message: data && data.message ? data.message : `error ${status}` };
   }
 
+  // "a = b = c" -> its pieces, cutting at "=" outside brackets (so \sum_{k=1} stays whole); for display only.
+  function splitChain(line) {
+    const pieces = [];
+    let depth = 0, start = 0;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if ("({[".includes(c)) depth++;
+      else if (")}]".includes(c)) depth--;
+      else if (c === "=" && depth === 0) { pieces.push(line.slice(start, i)); start = i + 1; }
+    }
+    pieces.push(line.slice(start));
+    return pieces.map((p) => p.trim()).filter((p) => p);
+  }
+
   // A derivation is previewed line by line (each line as read; "=" at the start of a line is the chain).
   async function preview() {
     const seq = ++state.previewSeq;
@@ -98,8 +112,12 @@
     const target = $("preview"), status = $("preview-status");
     if (!text.trim() || !current()) { target.textContent = ""; status.textContent = ""; return; }
     if (mode() === "derivation") {
-      const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).slice(0, 30);
-      const read = await Promise.all(lines.map((l) => previewOne(l.replace(/^=\s*/, ""))));
+      // one expression per line; LaTeX rows lose their alignment marks and line breaks
+      const lines = text.split("\n")
+        .map((l) => l.trim().replace(/\\\\$/, "").replace(/&/g, "").replace(/^\s*=\s*/, "").trim())
+        .filter((l) => l && !l.startsWith("#") && !/^(\\begin|\\end|\$\$|\\\[|\\\])/.test(l))
+        .flatMap(splitChain).slice(0, 30);
+      const read = await Promise.all(lines.map((l) => previewOne(l)));
       if (seq !== state.previewSeq) return;
       target.textContent = "";
       const bad = read.findIndex((p) => !p.ok);
