@@ -372,3 +372,17 @@ def test_verify_against_an_expected_expression_reads_its_variables(client):
     assert r.status_code == 200 and r.json()["verdict"] == "correct"
     r = client.post("/verify", json={"derivation": "x", "against": "no.such.result"})
     assert r.status_code == 422 and r.json()["error"] == "bad_question"
+
+
+def test_every_static_file_is_packaged():
+    """The page and KaTeX are served from the installed package: pyproject's package-data covers them."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["derive"]
+    static = root / "derive" / "serve" / "static"
+    files = [p.relative_to(root / "derive").as_posix() for p in static.rglob("*") if p.is_file()]
+    assert len(files) > 20
+    unpackaged = [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)]
+    assert not unpackaged
