@@ -142,7 +142,8 @@ def test_grade_needs_the_token(client):
 
 
 def test_grade_gives_per_answer_verdicts_in_order(client):
-    items = [("s1", "sigma(x)(1-sigma(x))", "sigmoid.derivative"), ("s2", "-sigma(x)(1-sigma(x))", "sigmoid.derivative"),
+    items = [("s1", "sigma(x)(1-sigma(x))", "sigmoid.derivative"),
+             ("s2", "-sigma(x)(1-sigma(x))", "sigmoid.derivative"),
              ("s3", "y_i - t_i", "softmax.ce_gradient"), ("s4", "sigma(x", "sigmoid.derivative"),
              ("s5", "sigma(x)(1-sigma(x))", "sigmoid.derivative")]
     body = {"answers": [{"id": i, "answer": a, "against": q} for i, a, q in items]
@@ -188,7 +189,8 @@ def test_topics_errors(client):
 
 def test_openapi_schema_describes_the_api(client):
     schema = client.get("/openapi.json").json()
-    assert {"/check", "/verify", "/grade", "/results", "/topics/{topic_id}", "/health", "/preview"} <= set(schema["paths"])
+    paths = {"/check", "/verify", "/grade", "/results", "/topics/{topic_id}", "/health", "/preview"}
+    assert paths <= set(schema["paths"])
     check_body = schema["components"]["schemas"]["CheckRequest"]["properties"]
     assert {"answer", "against", "expected", "syntax"} <= set(check_body)
 
@@ -294,8 +296,8 @@ def test_a_task_that_waited_too_long_is_answered_busy():
     settings = {**ServeConfig(workers=1, limits=Limits(timeout=TIMEOUT)).dispatcher_settings(), "max_wait": 0.2}
     d = Dispatcher(settings, write_fd)
     try:
-        d.take(json.dumps({"id": 1, "kind": "check", "payload": {"text": SLOW, "key": ["result", "sigmoid.derivative"]}})
-               .encode())
+        d.take(json.dumps({"id": 1, "kind": "check",
+                           "payload": {"text": SLOW, "key": ["result", "sigmoid.derivative"]}}).encode())
         d.take(json.dumps({"id": 2, "kind": "check", "payload": {"text": "x", "key": ["result", "sigmoid.derivative"]}})
                .encode())
         d.take(json.dumps({"id": 3, "kind": "check", "patient": True,
@@ -322,8 +324,8 @@ def test_a_check_running_long_gets_the_lowest_cpu_priority_and_a_fresh_worker_af
     d = Dispatcher(settings, write_fd)
     try:
         worker = d.workers[0]
-        d.take(json.dumps({"id": 1, "kind": "check", "payload": {"text": SLOW, "key": ["result", "sigmoid.derivative"]}})
-               .encode())
+        d.take(json.dumps({"id": 1, "kind": "check",
+                           "payload": {"text": SLOW, "key": ["result", "sigmoid.derivative"]}}).encode())
         d.assign()
         pid = worker.pid
         assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0)

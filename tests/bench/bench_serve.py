@@ -150,7 +150,8 @@ async def client(port: int, kind: str, deadline: float, stats: Stats, seq, rng: 
         rid = f"r{n}"
         expect_status, expect_verdict, path = 200, None, "/check"
         if kind == "slow":
-            body = json.dumps({"answer": SLOW.replace("{n}", str(n)), "against": "sigmoid.derivative", "id": rid}).encode()
+            body = json.dumps({"answer": SLOW.replace("{n}", str(n)), "against": "sigmoid.derivative",
+                               "id": rid}).encode()
             what = "slow"
         elif kind == "cached":  # the same answer again: the service's verdict cache answers
             body = json.dumps({"answer": "sigma(x)(1-sigma(x))", "against": "sigmoid.derivative", "id": rid}).encode()
