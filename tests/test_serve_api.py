@@ -388,3 +388,27 @@ def test_every_static_file_is_packaged():
     assert len(files) > 20
     unpackaged = [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)]
     assert not unpackaged
+
+
+def test_before_the_pool_is_ready_requests_get_503_starting():
+    app = create_app(ServeConfig(workers=1))
+    c = TestClient(app)  # no context manager: the lifespan (which starts the pool) does not run
+    h = c.get("/health")
+    assert h.status_code == 503 and h.json()["status"] == "starting"
+    r = c.post("/check", json={"answer": "x", "against": "sigmoid.derivative"})
+    assert r.status_code == 503 and r.json()["error"] == "busy" and r.headers["Retry-After"] == "5"
+    assert c.get("/results").status_code == 503
+
+
+def test_the_pool_survives_its_dispatcher_dying(client):
+    pool = client.app.state.pool
+    old = pool.dispatcher_pid
+    os.kill(old, signal.SIGKILL)
+    end = time.monotonic() + 600
+    while not (pool.ready and pool.dispatcher_pid != old):
+        assert time.monotonic() < end, "no new dispatcher"
+        time.sleep(0.2)
+    h = client.get("/health").json()
+    assert h["status"] == "ok" and h["pool_restarts"] == 1
+    r = client.post("/check", json={"answer": "sigma(x)(1-sigma(x)) + 7 - 7", "against": "sigmoid.derivative"})
+    assert r.status_code == 200 and r.json()["verdict"] == "equivalent"

@@ -194,6 +194,9 @@ def main(argv: list[str]) -> None:
 
     results = catalogue()  # builds every topic and target here, before the workers are forked
     warm_up()
+    from derive.serve import workers
+
+    workers.CLOSE_IN_CHILD[:] = [sys.stdin.fileno(), out_fd]
     dispatcher = Dispatcher(settings, out_fd)
     dispatcher.send({"ready": True, "results": results, "pid": os.getpid()})
     try:

@@ -8,6 +8,7 @@ outcome is ``{"ok": True, "value": ...}`` or ``{"ok": False, "error": CODE, "mes
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from multiprocessing.connection import Connection
@@ -16,10 +17,33 @@ from derive.answers.limits import Limits
 from derive.answers.worker import _MP, Worker, _limit_memory, timed_out
 
 
-def _serve(conn: Connection) -> None:
+#: File descriptors of the dispatcher that a child must not keep open (its stdin and the pipe to
+#: the app: an orphaned child holding them would keep the app from seeing the dispatcher's end).
+CLOSE_IN_CHILD: list[int] = []
+
+
+def _die_with_parent(parent: int) -> None:
+    """Be killed when the dispatcher dies (Linux PR_SET_PDEATHSIG), and drop its descriptors."""
+    for fd in CLOSE_IN_CHILD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pipe's end still stops an idle child
+        pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(0)
+
+
+def _serve(conn: Connection, parent: int) -> None:
     """The child's loop: run each task, report partial values and the outcome."""
     from derive.serve.tasks import TASKS, KeyProblem
 
+    _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the dispatcher handles shutdown
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     memory_set = False
@@ -58,7 +82,7 @@ class ServeWorker(Worker):
 
     def _start(self) -> None:
         parent, child = _MP.Pipe()
-        self.proc = _MP.Process(target=_serve, args=(child,), daemon=True)
+        self.proc = _MP.Process(target=_serve, args=(child, os.getpid()), daemon=True)
         self.proc.start()
         child.close()
         self.conn = parent
