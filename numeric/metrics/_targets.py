@@ -274,9 +274,9 @@ def count_targets(y_true, y_pred, sample_weight=None) -> Targets | MultilabelTar
     return Targets(classes=classes, cm=cm, kind=kind, n_samples=n, in_true=in_true)
 
 
-def _indicator(a: np.ndarray, name: str) -> np.ndarray:
-    """The (N, K) bool positives of a multilabel indicator ``a``; other types are errors."""
-    kind = target_type(a, name)
+def _indicator(a: np.ndarray, name: str, kind: str) -> np.ndarray:
+    """The (N, K) bool positives of ``a`` of target type ``kind`` (a multilabel indicator; other
+    types are errors)."""
     if kind != "multilabel-indicator":
         raise ValueError(
             f"{kind} is not supported: {name} of shape {a.shape} is not a multilabel indicator "
@@ -296,7 +296,7 @@ def _count_multilabel(t: np.ndarray, p: np.ndarray, sample_weight) -> Multilabel
         raise ValueError(
             f"Classification metrics can't handle a mix of {kinds[0]} and {kinds[1]} targets"
         )
-    tb, pb = _indicator(t, "y_true"), _indicator(p, "y_pred")
+    tb, pb = _indicator(t, "y_true", kinds[0]), _indicator(p, "y_pred", kinds[1])
     if tb.shape[0] != pb.shape[0]:
         raise ValueError(
             f"y_true and y_pred have different lengths: {tb.shape[0]} and {pb.shape[0]}"
@@ -462,6 +462,8 @@ def _n_distinct(a: np.ndarray) -> int:
         lo, hi = a.min(), a.max()
         if lo == hi:
             return 1
+        if a.dtype.kind in "iu" and int(hi) - int(lo) == 1:  # nothing strictly between
+            return 2
         return 3 if np.any((a != lo) & (a != hi)) else 2
     return np.unique(a).shape[0]
 
