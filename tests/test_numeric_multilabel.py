@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.special import expit, xlogy
+from scipy.special import xlogy
 
 from sklearn.datasets import make_multilabel_classification  # noqa: E402  (dev dependency)
 from sklearn.neural_network import MLPClassifier as SklearnMLP  # noqa: E402
