@@ -195,3 +195,24 @@ def test_confusion_matrix_refuses_indicators():
         nm.confusion_matrix(np.eye(3, dtype=int), np.eye(3, dtype=int))
     with pytest.raises(ValueError, match="Samplewise"):
         nm.multilabel_confusion_matrix([0, 1], [1, 1], samplewise=True)
+
+
+def test_weighted_counts_over_several_row_blocks():
+    """Weighted per-label counts are summed in row blocks on large inputs; same numbers."""
+    from numeric.metrics._targets import _WEIGHT_BLOCK_ELEMENTS
+
+    rng = np.random.default_rng(5)
+    k = 5
+    n = 2 * _WEIGHT_BLOCK_ELEMENTS // k + 17  # three blocks, the last one short
+    t = (rng.random((n, k)) < 0.3).astype(np.int8)
+    p = (rng.random((n, k)) < 0.3).astype(np.int8)
+    w = rng.random(n)
+    for average in (None, "micro", "weighted"):
+        ours = nm.precision_recall_fscore_support(t, p, average=average, sample_weight=w)
+        ref = sklearn_metrics.precision_recall_fscore_support(t, p, average=average,
+                                                              sample_weight=w)
+        for a, b in zip(ours, ref):
+            if b is None:
+                assert a is None
+            else:
+                np.testing.assert_allclose(a, b, rtol=1e-10)
