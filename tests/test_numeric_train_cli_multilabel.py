@@ -69,7 +69,7 @@ def test_target_columns_last_k_predict_and_text_output(tmp_path):
     assert "score on 240 examples" in pred.stderr
     proba = run("predict", saved, data, "--target-columns", "3", "--proba")
     lines = proba.stdout.strip().splitlines()
-    assert lines[0] == "0,1,2" and len(lines) == len(Y) + 1
+    assert lines[0] == "sports,politics,tech" and len(lines) == len(Y) + 1
     P = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
     np.testing.assert_array_equal(P > 0.5, rows == 1)
 

@@ -240,6 +240,8 @@ def train(
         results["test_mse"] = float(np.mean((np.asarray(y_te, dtype=float) - pred) ** 2))
     if save is not None:
         save.parent.mkdir(parents=True, exist_ok=True)
+        if multilabel:  # the label columns' names, for the header of derive predict --proba
+            est.label_names_ = list(results["labels"])
         numeric.save_model(est, save)
         results["saved"] = str(save)
     if report is not None:
@@ -299,7 +301,8 @@ def predict(
             if not hasattr(est, "predict_proba"):
                 raise typer.BadParameter(f"{type(est).__name__} has no class probabilities", param_hint="--proba")
             P = est.predict_proba(X)
-            lines = [",".join(str(c) for c in est.classes_)] + [",".join(f"{p:.6g}" for p in row) for row in P]
+            header = getattr(est, "label_names_", None) or [str(c) for c in est.classes_]
+            lines = [",".join(header)] + [",".join(f"{p:.6g}" for p in row) for row in P]
         else:
             pred = est.predict(X)
             if pred.ndim == 2:  # multilabel indicators
