@@ -73,9 +73,14 @@ class PoissonRegression(_RegressorMixin, _GLM):
 
 class LogisticRegression(_ClassifierMixin, _GLM):
     __doc__ = ("Logistic regression: one sigmoid logit with Bernoulli NLL for two classes; "
-               "multinomial (softmax) for more.\n" + _GLM_DOC)
+               "multinomial (softmax) for more; for a multilabel indicator y (N, K) one sigmoid "
+               "per label (K independent logistic regressions, Bernoulli NLL summed).\n" + _GLM_DOC)
+
+    def _more_sklearn_tags(self, tags) -> None:
+        tags.classifier_tags.multi_label = True
 
 
 class SoftmaxRegression(_ClassifierMixin, _GLM):
     __doc__ = "Multinomial logistic (softmax) regression with categorical NLL, K logits for K classes.\n" + _GLM_DOC
     _binary_output = "softmax"
+    _supports_multilabel = False

@@ -1,7 +1,8 @@
 """Multilayer perceptrons trained by minibatch SGD on the generated kernels.
 
 ``MLPClassifier``: softmax output with categorical NLL (a single sigmoid logit with Bernoulli NLL
-for two classes). ``MLPRegressor``: identity output with Gaussian NLL (MSE/2), or with
+for two classes; for multilabel indicator targets (N, K) one sigmoid per label with Bernoulli NLL,
+i.e. binary cross-entropy, summed over the labels, as scikit-learn's). ``MLPRegressor``: identity output with Gaussian NLL (MSE/2), or with
 ``loss="poisson"`` the exp output with Poisson NLL. Parameter names, fitted attributes and methods
 follow scikit-learn's ``MLPClassifier``/``MLPRegressor``; ``dropout`` is added.
 """
@@ -20,10 +21,12 @@ from numeric._sgd import train
 from numeric._validation import (
     check_array,
     check_class_target,
+    check_indicator_target,
     check_n_features,
     check_numeric_target,
     check_random_state,
     check_target,
+    is_indicator_shape,
     not_fitted_error,
 )
 
@@ -171,14 +174,54 @@ class _SGDNetwork(Estimator):
 
 
 class _ClassifierMixin:
+    r"""Class labels (N,): softmax (or, for two classes, one sigmoid) output. Multilabel indicator
+    targets (N, K > 1) of 0/1: one sigmoid per label, Bernoulli NLL
+    :math:`\sum_k \operatorname{softplus}(\bar y_k) - t_k \bar y_k` (the generated
+    ``bernoulli_nll`` kernels); ``classes_`` is ``0..K-1`` (the columns), ``predict`` returns the
+    (N, K) int indicator :math:`[\sigma(\bar y_{nk}) > 0.5]`, ``predict_proba`` the (N, K)
+    per-label probabilities :math:`\sigma(\bar y_{nk})`, ``score`` the subset accuracy; as
+    scikit-learn's ``MLPClassifier``."""
+
     _estimator_type = "classifier"
     #: output for two classes: "logistic" (one sigmoid logit) or "softmax" (two logits)
     _binary_output = "logistic"
+    #: whether multilabel indicator targets are accepted (one sigmoid per label)
+    _supports_multilabel = True
+
+    def _is_multilabel(self) -> bool:
+        return getattr(self, "_multilabel", False)
+
+    def _multilabel_targets(self, y: np.ndarray, reset: bool):
+        """Checked indicator targets (N, K): float64 for training and the raw ``y`` for scores."""
+        name = type(self).__name__
+        if not self._supports_multilabel:
+            raise ValueError(
+                f"{name} has one softmax over the classes and cannot take a multilabel indicator "
+                f"y of shape {y.shape}; use LogisticRegression or MLPClassifier (one sigmoid per label)"
+            )
+        T = check_indicator_target(y, name)
+        if reset:
+            self.classes_ = np.arange(y.shape[1])
+            self._multilabel = True
+            self.out_activation_ = "logistic"
+            self._n_out = y.shape[1]
+        elif not self._is_multilabel():
+            raise ValueError(f"{name} was fitted on class labels (N,), not on a multilabel indicator y {y.shape}")
+        elif y.shape[1] != self._n_out:
+            raise ValueError(f"y has {y.shape[1]} label columns, but {name} was fitted with {self._n_out}")
+        return T, y
 
     def _targets(self, X, y, reset: bool, classes=None):
         name = type(self).__name__
-        y = check_class_target(check_target(y, X.shape[0], estimator=name))
+        y = check_target(y, X.shape[0], allow_multilabel=True, estimator=name)
+        if is_indicator_shape(y):
+            return self._multilabel_targets(y, reset)
+        if not reset and self._is_multilabel():
+            raise ValueError(f"{name} was fitted on a multilabel indicator y with {self._n_out} columns; "
+                             f"got y of shape {y.shape}")
+        y = check_class_target(y)
         if reset:
+            self._multilabel = False
             labels = y if classes is None else np.asarray(classes)
             try:
                 self.classes_ = np.unique(labels)
@@ -204,12 +247,21 @@ class _ClassifierMixin:
             return idx.astype(np.float64)[:, None], y
         return idx.astype(np.intp), y
 
+    def _indicators(self, z: np.ndarray) -> np.ndarray:
+        r"""Multilabel prediction (N, K) int: :math:`[\sigma(\bar y) > 0.5]` (scikit-learn's threshold,
+        applied to the probability so rounding matches it exactly)."""
+        from numeric._network import K
+
+        return (K.sigmoid(z) > 0.5).astype(np.int64)
+
     def _indices(self, z: np.ndarray) -> np.ndarray:
         if self.out_activation_ == "logistic":
             return (z[:, 0] > 0).astype(np.intp)
         return np.argmax(z, axis=1)
 
     def _score_logits(self, z, y) -> float:
+        if self._is_multilabel():
+            return _subset_accuracy(self._indicators(z), y)
         return float(np.mean(self.classes_[self._indices(z)] == y))
 
     def partial_fit(self, X, y, classes=None):
@@ -219,15 +271,21 @@ class _ClassifierMixin:
         return self._partial_fit(X, y, classes)
 
     def predict(self, X) -> np.ndarray:
-        """The most probable class label for each row of ``X``."""
+        """The most probable class label for each row of ``X`` (N,); multilabel: the (N, K)
+        indicator of the labels with probability > 0.5."""
         z = self._logits(X)
+        if self._is_multilabel():
+            return self._indicators(z)
         return self.classes_[self._indices(z)]
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ``(N, K)`` in the order of ``classes_``."""
+        r"""Class probabilities ``(N, K)`` in the order of ``classes_``; multilabel: the
+        probability of each label, :math:`\sigma(\bar y_{nk})` (rows need not sum to 1)."""
         from numeric._network import K
 
         z = self._logits(X)
+        if self._is_multilabel():
+            return K.sigmoid(z)
         if self.out_activation_ == "logistic":
             return np.hstack([K.sigmoid(-z), K.sigmoid(z)])
         return K.softmax(z, axis=-1)
@@ -237,15 +295,28 @@ class _ClassifierMixin:
         from numeric._network import K
 
         z = self._logits(X)
+        if self._is_multilabel():
+            return K.log_sigmoid(z)
         if self.out_activation_ == "logistic":
             return np.hstack([K.log_sigmoid(-z), K.log_sigmoid(z)])
         return K.log_softmax(z, axis=-1)
 
     def score(self, X, y) -> float:
-        """Accuracy of :meth:`predict` on ``(X, y)``."""
+        """Accuracy of :meth:`predict` on ``(X, y)``; multilabel: subset accuracy (a sample
+        counts only if all its labels are right)."""
         pred = self.predict(X)
-        y = check_target(y, pred.shape[0], estimator=type(self).__name__)
+        y = check_target(y, pred.shape[0], allow_multilabel=self._is_multilabel(),
+                         estimator=type(self).__name__)
+        if self._is_multilabel():
+            if y.shape != pred.shape:
+                raise ValueError(f"y has shape {y.shape}, but the predictions have shape {pred.shape}")
+            return _subset_accuracy(pred, y)
         return float(np.mean(pred == y))
+
+
+def _subset_accuracy(pred: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of rows of the indicators ``pred``, ``y`` (N, K) that agree in every label."""
+    return float(np.mean(np.all(pred == y, axis=1)))
 
 
 class _RegressorMixin:
@@ -309,7 +380,8 @@ _MLP_DOC_PARAMS = """
 
 
 class MLPClassifier(_ClassifierMixin, _SGDNetwork):
-    __doc__ = "Multilayer perceptron classifier (softmax / sigmoid output, categorical / Bernoulli NLL).\n" + _MLP_DOC_PARAMS
+    __doc__ = ("Multilayer perceptron classifier (softmax / sigmoid output, categorical / Bernoulli NLL; "
+               "multilabel indicator targets (N, K): one sigmoid per label).\n" + _MLP_DOC_PARAMS)
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, alpha=0.0001, batch_size="auto",
                  learning_rate_init=0.001, max_iter=200, shuffle=True, random_state=None, tol=1e-4,
@@ -328,6 +400,9 @@ class MLPClassifier(_ClassifierMixin, _SGDNetwork):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.dropout = dropout
+
+    def _more_sklearn_tags(self, tags) -> None:
+        tags.classifier_tags.multi_label = True
 
 
 class MLPRegressor(_RegressorMixin, _SGDNetwork):
