@@ -71,7 +71,7 @@ class ScalarPrinter(PythonCodePrinter):
     The same SymPy expressions as :class:`KernelPrinter`, with scalar forms of its pieces:
     ``max``/``min`` (constants last, as floats: a NaN in the first argument propagates, as with
     ``numpy.maximum``), conditional expressions for ``Heaviside`` and ``Where``, and the scalar
-    runtime helpers of :mod:`derive.codegen.fused_runtime` for ``DivOnePlus``/``SigmaProduct``.
+    runtime helpers of :mod:`derive.codegen.fused_runtime` for ``DivOnePlus``/``SigmaProductOfExp``.
     """
 
     def __init__(self, settings=None):
@@ -104,9 +104,9 @@ class ScalarPrinter(PythonCodePrinter):
         cond, a, b = (self._print(arg) for arg in expr.args)
         return f"({a} if {cond} else {b})"
 
-    def _print_SigmaProduct(self, expr):
-        a, c = expr.args
-        return f"_sigma_product({self._print(a)}, {float(c)!r})"
+    def _print_SigmaProductOfExp(self, expr):
+        e, a, c = expr.args
+        return f"_sigma_product_of_exp({self._print(e)}, {self._print(a)}, {float(c)!r})"
 
     def _print_DivOnePlus(self, expr):
         n, e = expr.args

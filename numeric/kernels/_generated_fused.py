@@ -1,4 +1,4 @@
-"""Fused numba kernels generated from the derivations of derive.
+"""Fused kernels generated from the derivations of derive (numba and NumPy).
 
 GENERATED FILE - do not edit. Written by `derive codegen`; `derive codegen --check` fails on drift.
 Source derivation results: fscore.fbeta, glm.linear.logit_gradient, glm.linear.nll,
@@ -9,10 +9,12 @@ softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
 Digest of the source derivations (SHA-256): 226fa4f92949e124115a03f83d647bf788f508bc816e9f119c62aa87326825c9
 
 numba and NumPy only (never SymPy): the 'fast' extra, ``pip install 'derive[fast]'``. Each
-kernel is one compiled pass over its data (a numba ufunc; softmax and log-softmax a
-generalized ufunc over rows), printed from the same stable formulas as the NumPy module next
-to this one, which imports this module only when a kernel first needs it. Compiled code is
-cached on disk (numba ``cache=True``); without a writable cache it is compiled in memory.
+kernel is the stable formula of the NumPy module next to this one, its arithmetic compiled by
+numba into one loop per stage (ufuncs; generalized ufuncs over rows for the softmax family)
+and its exponentials and logarithms from NumPy's vectorised functions, over cache-sized
+blocks. The NumPy module imports this one only when a kernel first needs it; each ufunc is
+compiled on its first call and cached on disk (numba ``cache=True``; without a writable
+cache directory it is compiled in memory).
 """
 
 import math
@@ -37,45 +39,57 @@ __all__ = [
 ]
 
 
-def _cached(decorator, fn, *args):
-    """``decorator(*args, cache=True)(fn)``: the compiled code is kept on disk (numba's cache,
+#: Elements per block: a kernel's intermediate arrays stay in the CPU cache (measured best
+#: at 64k elements on 2e6 values: fewer Python calls than the NumPy kernels' blocks).
+_BLOCK = 65536
+
+
+def _cached(decorator, fn, *args, **options):
+    """``decorator(*args, cache=True, **options)(fn)``: the compiled code is kept on disk (numba's cache,
     next to this module or in the user's cache directory), so a new process loads instead of
     compiling. Where no cache directory is writable numba refuses ``cache=True``; then the code is
     compiled in memory for this process only."""
     try:
-        return decorator(*args, cache=True)(fn)
+        return decorator(*args, cache=True, **options)(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available for file ..."
-        return decorator(*args)(fn)
+        return decorator(*args, **options)(fn)
 
 
 def _jit(fn):
-    """A scalar helper compiled by numba (when a kernel that calls it is compiled)."""
-    return _cached(numba.njit, fn)
+    """A helper compiled by numba into the kernels that call it (inlined: no call, and array
+    arguments are not reference-counted per call)."""
+    return _cached(numba.njit, fn, inline="always")
 
 
 class _OnFirstCall:
-    """A numba ufunc built at its first call (compiled, or loaded from numba's cache); the module
-    global ``name`` is then rebound to the NumPy ufunc itself, so later calls go straight to it
-    and a process compiles only the kernels it uses."""
+    """A numba function built at its first call (compiled, or loaded from numba's cache); the
+    module global ``name`` is then rebound to the compiled function, so later calls go straight
+    to it and a process compiles only the kernels it uses."""
 
     def __init__(self, name, build):
         self.name = name
         self.build = build
 
     def __call__(self, *args, **kwargs):
-        compiled = self.build().ufunc
+        compiled = self.build()
         globals()[self.name] = compiled
         return compiled(*args, **kwargs)
 
 
 def _ufunc(name, signature, fn):
     """The elementwise scalar function ``fn`` as a NumPy ufunc (one fused pass over the data)."""
-    return _OnFirstCall(name, lambda: _cached(numba.vectorize, fn, [signature]))
+    return _OnFirstCall(name, lambda: _cached(numba.vectorize, fn, [signature]).ufunc)
 
 
-def _row_gufunc(name, signature, fn):
-    """The row function ``fn(z, out)`` as a generalized ufunc ``(n)->(n)`` over an axis."""
-    return _OnFirstCall(name, lambda: _cached(numba.guvectorize, fn, [signature], "(n)->(n)"))
+def _rows_function(name, fn):
+    """``fn(*arrays)`` over C-contiguous float64 (rows, K) arrays, compiled for exactly that type
+    (the drivers pass such arrays; no other specialisation is ever compiled)."""
+    signature = "void(" + ", ".join(["float64[:, ::1]"] * fn.__code__.co_argcount) + ")"
+    return _OnFirstCall(name, lambda: _cached(numba.njit, fn, signature))
+
+
+def _as_float(a):
+    return numpy.asarray(a, dtype=numpy.float64)
 
 
 @_jit
@@ -89,16 +103,15 @@ def _div_one_plus(num, e):
 
 
 @_jit
-def _sigma_product(a, scale):
-    """``scale * E / (1 + E)**2`` with ``E = exp(-a)``, ``a >= 0``: ``scale`` times
+def _sigma_product_of_exp(e, a, scale):
+    """``scale * e / (1 + e)**2`` with ``e = exp(-a)`` given, ``a >= 0``: ``scale`` times
     sigma(a) sigma(-a), to about 1.5 ulp.
 
-    ``1 + E`` is kept exactly as ``hi + lo`` (Fast2Sum) and its square as ``s_hi + s_lo``
-    (``hi`` split into 25 + 28 bits, so the partial products are exact), leaving only the
-    rounding of ``E`` and of one division. Where ``scale * E`` is subnormal but ``E`` would
-    lose bits first, ``(sqrt(scale) exp(-a/2))**2`` is used (``scale`` a power of 4).
+    ``1 + e`` is kept exactly as ``hi + lo`` (Fast2Sum) and its square as ``s + s_lo`` (``hi``
+    split into 25 + 28 bits, so the partial products are exact), leaving only the rounding of
+    ``e`` and of one division. Where ``scale * e`` is subnormal but ``e`` would lose bits first,
+    ``(sqrt(scale) exp(-a/2))**2`` is used (``scale`` a power of 4).
     """
-    e = math.exp(-a)
     if scale != 1.0 and a > 700.0:  # e near or below the subnormal range: square a normal half
         half = math.exp(-0.5 * a) * math.sqrt(scale)
         return half * half
@@ -118,60 +131,115 @@ def _sigma_product(a, scale):
 
 
 @_jit
-def _row_top(z):
-    """``(top, m)``: the first column of a maximum of the row ``z`` and that maximum."""
-    top = 0
-    m = z[0]
-    for i in range(1, z.shape[0]):
-        if z[i] > m:
-            top = i
-            m = z[i]
-    return top, m
-
-
-@_jit
 def _shift(zi, m):
     """``(d, err)`` with ``d + err = zi - m`` exactly (TwoSum): ``err`` is the rounding error of
     ``d = fl(zi - m)``, which ``exp`` would otherwise amplify by ``|d|``. Where ``zi - m`` is
-    beyond the double range, ``(-inf, 0)``, without an overflow (``exp(d) = 0``, the right limit)."""
-    if 0.5 * zi - 0.5 * m < -8.98846567431158e307:  # half the largest double: 2 h overflows
-        return -math.inf, 0.0
+    beyond the double range, ``(-inf, 0)`` (``exp(d) = 0``, the right limit; a select, no
+    branch, and compiled code reports no floating-point flags to NumPy)."""
     d = zi - m
     bb = d - zi
-    return d, (zi - (d - bb)) - (m + bb)
+    err = (zi - (d - bb)) - (m + bb)
+    return d, (0.0 if d == -math.inf else err)
 
 
 @_jit
-def _exp_rest(z, m, top, e):
-    """Writes ``e[i] = exp(d_i) (1 + err_i)`` (``exp(z_i - m)`` to first order in the recovered
-    rounding error; exactly 1 at ``top``) and returns ``rest``, the sum of ``e`` without the top
-    entry, so that the row sum is ``1 + rest``. The terms are non-negative and summed with
-    TwoSum-compensation (Neumaier), leaving one final rounding."""
+def _rest(d, e, err, r):
+    """Turns row ``r`` of ``e`` from ``exp(d)`` into ``exp(d) (1 + err)`` (``exp(z_i - m)`` to
+    first order in the recovered rounding error; exactly 1 where ``d = 0``, at a maximum) and
+    returns ``rest``, the row sum without one top entry, so that the row sum is ``1 + rest``.
+
+    The entries with ``d < 0`` are summed with TwoSum compensation (Neumaier; one final
+    rounding, also when they are all far below 1), the ``k`` entries at the maximum are exactly 1
+    each and add ``k - 1``. Branch-free: a select and a count instead of skipping the top."""
     s = 0.0
     c = 0.0
-    for i in range(z.shape[0]):
-        d, err = _shift(z[i], m)
-        v = math.exp(d) * (1.0 + err)
-        e[i] = v
-        if i != top:
-            t = s + v
-            bb = t - s
-            c += (s - (t - bb)) + (v - bb)
-            s = t
-    e[top] = 1.0
-    return s + c
+    k = 0.0
+    for i in range(e.shape[1]):
+        v = e[r, i] * (1.0 + err[r, i])
+        e[r, i] = v
+        at_top = d[r, i] == 0.0  # z_i - m = 0 exactly iff z_i = m (Sterbenz)
+        k += 1.0 if at_top else 0.0
+        w = 0.0 if at_top else v
+        t = s + w
+        bb = t - s
+        c += (s - (t - bb)) + (w - bb)
+        s = t
+    return (k - 1.0) + (s + c)
 
 
-def _as_float(a):
-    return numpy.asarray(a, dtype=numpy.float64)
+def _shift_rows_compiled(z, d, err):
+    """``d + err = z - max(z)`` exactly, entry by entry, for each row of ``z`` (TwoSum)."""
+    for r in range(z.shape[0]):
+        m = -math.inf
+        for i in range(z.shape[1]):
+            m = max(m, z[r, i])
+        for i in range(z.shape[1]):
+            di, ei = _shift(z[r, i], m)
+            d[r, i] = di
+            err[r, i] = ei
 
 
-def _sigmoid_scalar(x):
-    _c0 = math.exp(-abs(x))
-    return _div_one_plus(max(_c0, (1.0 if x >= 0.0 else 0.0)), _c0)
+_shift_rows = _rows_function("_shift_rows", _shift_rows_compiled)
 
 
-_sigmoid_fused = _ufunc("_sigmoid_fused", "float64(float64)", _sigmoid_scalar)
+def _blocks(block, *args):
+    """``block(*arrays, out=...)`` over the broadcast float arrays ``args`` in blocks of
+    ``_BLOCK`` elements, each block's result written straight into the output (no copy)."""
+    arrays = [_as_float(a) for a in args]
+    shape = arrays[0].shape
+    if arrays[0].size <= _BLOCK and all(a.shape == shape for a in arrays):
+        return block(*arrays)  # the common small case, without broadcasting machinery
+    arrays = numpy.broadcast_arrays(*arrays)
+    shape = arrays[0].shape
+    flat = [a.reshape(-1) for a in arrays]
+    out = numpy.empty(flat[0].size)
+    for start in range(0, out.size, _BLOCK):
+        stop = start + _BLOCK
+        block(*[a[start:stop] for a in flat], out=out[start:stop])
+    return out.reshape(shape)
+
+
+def _row_blocks(block, z, axis):
+    """``block(rows, out)`` for blocks of (rows, K) of ``z`` along ``axis``, each writing its
+    result into the C-contiguous output block ``out``; returns the output shaped like ``z``."""
+    z = _as_float(z)
+    moved = numpy.moveaxis(z, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    out = numpy.empty(rows.shape)
+    step = max(1, _BLOCK // max(1, rows.shape[1]))
+    for start in range(0, rows.shape[0], step):
+        block(rows[start:start + step], out[start:start + step])
+    return numpy.moveaxis(out.reshape(moved.shape), -1, axis)
+
+
+def _shifted(z, out):
+    """``(d, err)`` for a (rows, K) block ``z``: the exact max-shift ``d + err = z - max``
+    (compiled), and ``out = exp(d)`` (NumPy's vectorised exp); C-contiguous float64 arrays."""
+    z = numpy.ascontiguousarray(z)
+    d = numpy.empty_like(z)
+    err = numpy.empty_like(z)
+    _shift_rows(z, d, err)
+    numpy.exp(d, out=out)
+    return d, err
+
+
+def _sigmoid_arg0_scalar(x):
+    return -abs(x)
+
+
+_sigmoid_arg0 = _ufunc("_sigmoid_arg0", "float64(float64)", _sigmoid_arg0_scalar)
+
+
+def _sigmoid_rest_scalar(x, _t0):
+    return _div_one_plus(max(_t0, (1.0 if x >= 0.0 else 0.0)), _t0)
+
+
+_sigmoid_rest = _ufunc("_sigmoid_rest", "float64(float64, float64)", _sigmoid_rest_scalar)
+
+
+def _sigmoid_block(x, out=None):
+    _t0 = numpy.exp(_sigmoid_arg0(x))
+    return _sigmoid_rest(x, _t0, out=out)
 
 
 def sigmoid(x):
@@ -181,19 +249,31 @@ def sigmoid(x):
     :math:`1/(1 + e^{-|x|})` for :math:`x \ge 0` and :math:`e^{-|x|}/(1 + e^{-|x|})` for
     :math:`x < 0`, so only :math:`e^{-|x|} \le 1` is formed (no overflow; subnormal results kept).
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: sigmoid.symmetry.
     """
-    return _sigmoid_fused(_as_float(x))
+    return _blocks(_sigmoid_block, x)
 
 
-def _sigmoid_derivative_scalar(x):
-    return _sigma_product(abs(x), 1.0)
+def _sigmoid_derivative_arg0_scalar(x):
+    return -abs(x)
 
 
-_sigmoid_derivative_fused = _ufunc("_sigmoid_derivative_fused", "float64(float64)", _sigmoid_derivative_scalar)
+_sigmoid_derivative_arg0 = _ufunc("_sigmoid_derivative_arg0", "float64(float64)", _sigmoid_derivative_arg0_scalar)
+
+
+def _sigmoid_derivative_rest_scalar(x, _t0):
+    return _sigma_product_of_exp(_t0, abs(x), 1.0)
+
+
+_sigmoid_derivative_rest = _ufunc("_sigmoid_derivative_rest", "float64(float64, float64)", _sigmoid_derivative_rest_scalar)
+
+
+def _sigmoid_derivative_block(x, out=None):
+    _t0 = numpy.exp(_sigmoid_derivative_arg0(x))
+    return _sigmoid_derivative_rest(x, _t0, out=out)
 
 
 def sigmoid_derivative(x):
@@ -204,19 +284,32 @@ def sigmoid_derivative(x):
     The product is even, so it is :math:`E/(1 + E)^2` with :math:`E = e^{-|x|}`
     (``sigmoid.symmetry``): no overflow, no cancellation.
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: sigmoid.derivative_stable, sigmoid.symmetry.
     """
-    return _sigmoid_derivative_fused(_as_float(x))
+    return _blocks(_sigmoid_derivative_block, x)
 
 
-def _log_sigmoid_scalar(x):
-    return -max(-x, 0.0) - math.log1p(math.exp(-abs(x)))
+def _log_sigmoid_arg0_scalar(x):
+    return -abs(x)
 
 
-_log_sigmoid_fused = _ufunc("_log_sigmoid_fused", "float64(float64)", _log_sigmoid_scalar)
+_log_sigmoid_arg0 = _ufunc("_log_sigmoid_arg0", "float64(float64)", _log_sigmoid_arg0_scalar)
+
+
+def _log_sigmoid_rest_scalar(x, _t1):
+    return -max(-x, 0.0) - _t1
+
+
+_log_sigmoid_rest = _ufunc("_log_sigmoid_rest", "float64(float64, float64)", _log_sigmoid_rest_scalar)
+
+
+def _log_sigmoid_block(x, out=None):
+    _t0 = numpy.exp(_log_sigmoid_arg0(x))
+    _t1 = numpy.log1p(_t0)
+    return _log_sigmoid_rest(x, _t1, out=out)
 
 
 def log_sigmoid(x):
@@ -227,19 +320,32 @@ def log_sigmoid(x):
     bits both for :math:`x \to -\infty` (:math:`\approx x`) and :math:`x \to \infty`
     (:math:`\approx -e^{-x}`).
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: sigmoid.symmetry.
     """
-    return _log_sigmoid_fused(_as_float(x))
+    return _blocks(_log_sigmoid_block, x)
 
 
-def _softplus_scalar(x):
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+def _softplus_arg0_scalar(x):
+    return -abs(x)
 
 
-_softplus_fused = _ufunc("_softplus_fused", "float64(float64)", _softplus_scalar)
+_softplus_arg0 = _ufunc("_softplus_arg0", "float64(float64)", _softplus_arg0_scalar)
+
+
+def _softplus_rest_scalar(x, _t1):
+    return max(x, 0.0) + _t1
+
+
+_softplus_rest = _ufunc("_softplus_rest", "float64(float64, float64)", _softplus_rest_scalar)
+
+
+def _softplus_block(x, out=None):
+    _t0 = numpy.exp(_softplus_arg0(x))
+    _t1 = numpy.log1p(_t0)
+    return _softplus_rest(x, _t1, out=out)
 
 
 def softplus(x):
@@ -248,19 +354,31 @@ def softplus(x):
     Stable form :math:`\max(x, 0) + \operatorname{log1p}(e^{-|x|})` (log-add-exp identity
     :math:`\log(1 + e^{u}) = u + \log(1 + e^{-u})`).
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: definitions stated in the docstring.
     """
-    return _softplus_fused(_as_float(x))
+    return _blocks(_softplus_block, x)
 
 
-def _tanh_derivative_scalar(x):
-    return _sigma_product(2*abs(x), 4.0)
+def _tanh_derivative_arg0_scalar(x):
+    return -2*abs(x)
 
 
-_tanh_derivative_fused = _ufunc("_tanh_derivative_fused", "float64(float64)", _tanh_derivative_scalar)
+_tanh_derivative_arg0 = _ufunc("_tanh_derivative_arg0", "float64(float64)", _tanh_derivative_arg0_scalar)
+
+
+def _tanh_derivative_rest_scalar(x, _t0):
+    return _sigma_product_of_exp(_t0, 2*abs(x), 4.0)
+
+
+_tanh_derivative_rest = _ufunc("_tanh_derivative_rest", "float64(float64, float64)", _tanh_derivative_rest_scalar)
+
+
+def _tanh_derivative_block(x, out=None):
+    _t0 = numpy.exp(_tanh_derivative_arg0(x))
+    return _tanh_derivative_rest(x, _t0, out=out)
 
 
 def tanh_derivative(x):
@@ -270,26 +388,29 @@ def tanh_derivative(x):
     (``sigmoid.tanh_derivative``, ``sigmoid.symmetry``): :math:`1 - \tanh^2` cancels to 0 for
     :math:`|x| > 19` where the truth is :math:`\approx 4 e^{-2|x|}`.
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: sigmoid.tanh_derivative, sigmoid.symmetry.
     """
     with numpy.errstate(over="ignore"):
-        return _tanh_derivative_fused(_as_float(x))
+        return _blocks(_tanh_derivative_block, x)
 
 
-def _softmax_row(z, out):
-    if z.shape[0] == 0:
-        return
-    top, m = _row_top(z)
-    rest = _exp_rest(z, m, top, out)  # out holds the shifted exponentials e
-    for i in range(z.shape[0]):
-        e = out[i]
-        out[i] = e/(1 + rest)
+def _softmax_rows_compiled(d_rows, err_rows, out):
+    for r in range(out.shape[0]):
+        rest = _rest(d_rows, out, err_rows, r)  # out: exp(d) in, the shifted exponentials e out
+        for i in range(out.shape[1]):
+            e = out[r, i]
+            out[r, i] = e/(1 + rest)
 
 
-_softmax_fused = _row_gufunc("_softmax_fused", "void(float64[:], float64[:])", _softmax_row)
+_softmax_rows = _rows_function("_softmax_rows", _softmax_rows_compiled)
+
+
+def _softmax_block(z, out):
+    d, err = _shifted(z, out)
+    _softmax_rows(d, err, out)
 
 
 def softmax(z, axis=-1):
@@ -300,25 +421,30 @@ def softmax(z, axis=-1):
     recovered exactly (TwoSum) and applied to first order, so tiny probabilities keep full
     relative accuracy, and the sum is :math:`1 + \text{rest}` (the top term is exactly 1).
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: softmax.shift_invariance.
     """
-    return _softmax_fused(_as_float(z), axis=axis)
+    return _row_blocks(_softmax_block, z, axis)
 
 
-def _log_softmax_row(z, out):
-    if z.shape[0] == 0:
-        return
-    top, m = _row_top(z)
-    rest = _exp_rest(z, m, top, out)  # out holds the shifted exponentials e
-    for i in range(z.shape[0]):
-        d, err = _shift(z[i], m)
-        out[i] = (err - math.log1p(rest)) + d
+def _log_softmax_rows_compiled(d_rows, err_rows, out):
+    for r in range(out.shape[0]):
+        rest = _rest(d_rows, out, err_rows, r)  # out: exp(d) in, the shifted exponentials e out
+        _r0 = math.log1p(rest)
+        for i in range(out.shape[1]):
+            d = d_rows[r, i]
+            err = err_rows[r, i]
+            out[r, i] = (err - _r0) + d
 
 
-_log_softmax_fused = _row_gufunc("_log_softmax_fused", "void(float64[:], float64[:])", _log_softmax_row)
+_log_softmax_rows = _rows_function("_log_softmax_rows", _log_softmax_rows_compiled)
+
+
+def _log_softmax_block(z, out):
+    d, err = _shifted(z, out)
+    _log_softmax_rows(d, err, out)
 
 
 def log_softmax(z, axis=-1):
@@ -330,58 +456,79 @@ def log_softmax(z, axis=-1):
     (e.g. -1.7e-27) instead of 0; the recovered rounding error of :math:`z_i - m` is added to the
     small term before the large one.
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: softmax.log_probabilities, softmax.shift_invariance.
     """
-    return _log_softmax_fused(_as_float(z), axis=axis)
+    return _row_blocks(_log_softmax_block, z, axis)
 
 
-def _gaussian_nll_scalar(ybar, t):
+def _gaussian_nll_rest_scalar(ybar, t):
     return (0.5)*(ybar - t)**2
 
 
-_gaussian_nll_fused = _ufunc("_gaussian_nll_fused", "float64(float64, float64)", _gaussian_nll_scalar)
+_gaussian_nll_rest = _ufunc("_gaussian_nll_rest", "float64(float64, float64)", _gaussian_nll_rest_scalar)
+
+
+def _gaussian_nll_block(ybar, t, out=None):
+    return _gaussian_nll_rest(ybar, t, out=out)
 
 
 def gaussian_nll(ybar, t):
     r"""Gaussian (MSE) negative log-likelihood per example, :math:`(\bar y - t)^2 / 2`
     (unit variance; the constant :math:`\log(2\pi)/2` is dropped). No mean is taken.
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: glm.linear.nll.
     """
     with numpy.errstate(over="ignore"):
-        return _gaussian_nll_fused(_as_float(ybar), _as_float(t))
+        return _blocks(_gaussian_nll_block, ybar, t)
 
 
-def _gaussian_nll_grad_scalar(ybar, t):
+def _gaussian_nll_grad_rest_scalar(ybar, t):
     return ybar - t
 
 
-_gaussian_nll_grad_fused = _ufunc("_gaussian_nll_grad_fused", "float64(float64, float64)", _gaussian_nll_grad_scalar)
+_gaussian_nll_grad_rest = _ufunc("_gaussian_nll_grad_rest", "float64(float64, float64)", _gaussian_nll_grad_rest_scalar)
+
+
+def _gaussian_nll_grad_block(ybar, t, out=None):
+    return _gaussian_nll_grad_rest(ybar, t, out=out)
 
 
 def gaussian_nll_grad(ybar, t):
     r"""Gradient of :func:`gaussian_nll` with respect to the logit: :math:`\bar y - t`.
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: glm.linear.logit_gradient.
     """
     with numpy.errstate(over="ignore"):
-        return _gaussian_nll_grad_fused(_as_float(ybar), _as_float(t))
+        return _blocks(_gaussian_nll_grad_block, ybar, t)
 
 
-def _bernoulli_nll_scalar(ybar, t):
-    return -t*ybar + max(ybar, 0.0) + math.log1p(math.exp(-abs(ybar)))
+def _bernoulli_nll_arg0_scalar(ybar):
+    return -abs(ybar)
 
 
-_bernoulli_nll_fused = _ufunc("_bernoulli_nll_fused", "float64(float64, float64)", _bernoulli_nll_scalar)
+_bernoulli_nll_arg0 = _ufunc("_bernoulli_nll_arg0", "float64(float64)", _bernoulli_nll_arg0_scalar)
+
+
+def _bernoulli_nll_rest_scalar(ybar, t, _t1):
+    return (max(ybar, 0.0) - t*ybar) + _t1
+
+
+_bernoulli_nll_rest = _ufunc("_bernoulli_nll_rest", "float64(float64, float64, float64)", _bernoulli_nll_rest_scalar)
+
+
+def _bernoulli_nll_block(ybar, t, out=None):
+    _t0 = numpy.exp(_bernoulli_nll_arg0(ybar))
+    _t1 = numpy.log1p(_t0)
+    return _bernoulli_nll_rest(ybar, t, _t1, out=out)
 
 
 def bernoulli_nll(ybar, t):
@@ -393,20 +540,31 @@ def bernoulli_nll(ybar, t):
     :math:`\log(1 + e^{u}) = u + \log(1 + e^{-u})`); exact for :math:`t \in \{0, 1\}` at any
     logit.
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: glm.logistic.nll.
     """
-    return _bernoulli_nll_fused(_as_float(ybar), _as_float(t))
+    return _blocks(_bernoulli_nll_block, ybar, t)
 
 
-def _bernoulli_nll_grad_scalar(ybar, t):
-    _c0 = math.exp(-abs(ybar))
-    return (1 - t)*_div_one_plus(max(_c0, (1.0 if ybar >= 0.0 else 0.0)), _c0) - t*_div_one_plus(max(_c0, (1.0 if -ybar >= 0.0 else 0.0)), _c0)
+def _bernoulli_nll_grad_arg0_scalar(ybar):
+    return -abs(ybar)
 
 
-_bernoulli_nll_grad_fused = _ufunc("_bernoulli_nll_grad_fused", "float64(float64, float64)", _bernoulli_nll_grad_scalar)
+_bernoulli_nll_grad_arg0 = _ufunc("_bernoulli_nll_grad_arg0", "float64(float64)", _bernoulli_nll_grad_arg0_scalar)
+
+
+def _bernoulli_nll_grad_rest_scalar(ybar, t, _t0):
+    return (1 - t)*_div_one_plus(max(_t0, (1.0 if ybar >= 0.0 else 0.0)), _t0) - t*_div_one_plus(max(_t0, (1.0 if -ybar >= 0.0 else 0.0)), _t0)
+
+
+_bernoulli_nll_grad_rest = _ufunc("_bernoulli_nll_grad_rest", "float64(float64, float64, float64)", _bernoulli_nll_grad_rest_scalar)
+
+
+def _bernoulli_nll_grad_block(ybar, t, out=None):
+    _t0 = numpy.exp(_bernoulli_nll_grad_arg0(ybar))
+    return _bernoulli_nll_grad_rest(ybar, t, _t0, out=out)
 
 
 def bernoulli_nll_grad(ybar, t):
@@ -416,19 +574,24 @@ def bernoulli_nll_grad(ybar, t):
     Stable form :math:`(1 - t)\sigma(\bar y) - t\sigma(-\bar y)` (``sigmoid.symmetry``): for
     :math:`t = 1` the result is :math:`-\sigma(-\bar y)` (e.g. -4.2e-18 at 40), not 0.
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: glm.logistic.logit_gradient, sigmoid.symmetry.
     """
-    return _bernoulli_nll_grad_fused(_as_float(ybar), _as_float(t))
+    return _blocks(_bernoulli_nll_grad_block, ybar, t)
 
 
-def _poisson_nll_scalar(eta, t):
-    return -eta*t + math.exp(eta)
+def _poisson_nll_rest_scalar(eta, t, _t0):
+    return -eta*t + _t0
 
 
-_poisson_nll_fused = _ufunc("_poisson_nll_fused", "float64(float64, float64)", _poisson_nll_scalar)
+_poisson_nll_rest = _ufunc("_poisson_nll_rest", "float64(float64, float64, float64)", _poisson_nll_rest_scalar)
+
+
+def _poisson_nll_block(eta, t, out=None):
+    _t0 = numpy.exp(eta)
+    return _poisson_nll_rest(eta, t, _t0, out=out)
 
 
 def poisson_nll(eta, t):
@@ -437,30 +600,35 @@ def poisson_nll(eta, t):
     dropped. Formed from the log-rate, never from :math:`\log\lambda` of a rounded rate
     (``glm.poisson.nll``).
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: glm.poisson.nll.
     """
     with numpy.errstate(over="ignore"):
-        return _poisson_nll_fused(_as_float(eta), _as_float(t))
+        return _blocks(_poisson_nll_block, eta, t)
 
 
-def _poisson_nll_grad_scalar(eta, t):
-    return -t + math.exp(eta)
+def _poisson_nll_grad_rest_scalar(t, _t0):
+    return -t + _t0
 
 
-_poisson_nll_grad_fused = _ufunc("_poisson_nll_grad_fused", "float64(float64, float64)", _poisson_nll_grad_scalar)
+_poisson_nll_grad_rest = _ufunc("_poisson_nll_grad_rest", "float64(float64, float64)", _poisson_nll_grad_rest_scalar)
+
+
+def _poisson_nll_grad_block(eta, t, out=None):
+    _t0 = numpy.exp(eta)
+    return _poisson_nll_grad_rest(t, _t0, out=out)
 
 
 def poisson_nll_grad(eta, t):
     r"""Gradient of :func:`poisson_nll` with respect to the log-rate: :math:`e^\eta - t`
     (``glm.poisson.logit_gradient``).
 
-    Fused backend: the NumPy kernel's formula compiled by numba into one loop over the
-    data (no temporary arrays).
+    Fused backend: the NumPy kernel's formula, its arithmetic compiled by numba into one loop
+    per stage and its exponentials and logarithms from NumPy's vectorised functions.
 
     Generated from: glm.poisson.logit_gradient.
     """
     with numpy.errstate(over="ignore"):
-        return _poisson_nll_grad_fused(_as_float(eta), _as_float(t))
+        return _blocks(_poisson_nll_grad_block, eta, t)
