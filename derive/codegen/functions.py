@@ -37,12 +37,14 @@ class SigmaProduct(sp.Function):
 
 
 class SigmaProductOfExp(sp.Function):
-    r"""``SigmaProductOfExp(E, a, c)`` :math:`= c\,E/(1 + E)^2` with :math:`E = e^{-a}` given,
-    :math:`a \ge 0`: :class:`SigmaProduct` with its exponential computed beforehand (the fused
-    backend takes exponentials from NumPy's vectorised ``exp``); printed as the fused runtime's
-    ``_sigma_product_of_exp``."""
+    r"""``SigmaProductOfExp(E, a, c[, H])`` :math:`= c\,E/(1 + E)^2` with :math:`E = e^{-a}`
+    (and :math:`H = e^{-a/2}` when :math:`c \ne 1`) given, :math:`a \ge 0`: :class:`SigmaProduct`
+    with its exponentials computed beforehand (the fused backend takes exponentials from NumPy's
+    vectorised ``exp``); printed as the fused runtime's ``_sigma_product_of_exp`` (or
+    ``_scaled_sigma_product_of_exp``, which squares :math:`\sqrt c H` where :math:`cE` is
+    subnormal)."""
 
-    nargs = 3
+    nargs = (3, 4)
 
 
 class DivOnePlus(sp.Function):

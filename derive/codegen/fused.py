@@ -70,8 +70,13 @@ def split_stages(expr: sp.Basic) -> tuple[list[tuple[sp.Symbol, str, sp.Basic]],
     rest)``, innermost call first; each argument and the rest hold no transcendental call (earlier
     calls are the temporaries ``_t0, _t1, ...``). A ``SigmaProduct`` shows its exponential
     (``SigmaProductOfExp``), so that it is a stage too."""
-    expr = expr.replace(lambda e: isinstance(e, SigmaProduct),
-                        lambda e: SigmaProductOfExp(sp.exp(-e.args[0]), e.args[0], e.args[1]))
+    def of_exp(e):
+        a, c = e.args
+        if c == 1:
+            return SigmaProductOfExp(sp.exp(-a), a, c)
+        return SigmaProductOfExp(sp.exp(-a), a, c, sp.exp(-a / 2))
+
+    expr = expr.replace(lambda e: isinstance(e, SigmaProduct), of_exp)
     stages = []
     while True:
         inner = [a for a in expr.atoms(*_NUMPY_FUNCTIONS) if not a.args[0].has(*_NUMPY_FUNCTIONS)]

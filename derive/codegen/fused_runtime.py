@@ -81,12 +81,8 @@ def _sigma_product_of_exp(e, a, scale):
 
     ``1 + e`` is kept exactly as ``hi + lo`` (Fast2Sum) and its square as ``s + s_lo`` (``hi``
     split into 25 + 28 bits, so the partial products are exact), leaving only the rounding of
-    ``e`` and of one division. Where ``scale * e`` is subnormal but ``e`` would lose bits first,
-    ``(sqrt(scale) exp(-a/2))**2`` is used (``scale`` a power of 4).
+    ``e`` and of one division. No branch, so the compiler vectorises the loop.
     """
-    if scale != 1.0 and a > 700.0:  # e near or below the subnormal range: square a normal half
-        half = math.exp(-0.5 * a) * math.sqrt(scale)
-        return half * half
     hi = 1.0 + e
     lo = e - (hi - 1.0)  # 1 + e = hi + lo exactly, since 1 >= e
     h1 = (hi + 268435456.0) - 268435456.0  # 2**28: hi rounded to 25 bits, so h1 * h1 is exact
@@ -100,6 +96,15 @@ def _sigma_product_of_exp(e, a, scale):
     q = e / s
     q -= q * (s_lo / s)
     return q * scale
+
+
+def _scaled_sigma_product_of_exp(e, h, a, scale):
+    """:func:`_sigma_product_of_exp` for ``scale`` a power of 4, with ``h = exp(-a/2)`` given:
+    where ``scale * e`` is subnormal but ``e`` would lose bits first (``a > 700``),
+    ``(sqrt(scale) h)**2`` (a select, no branch)."""
+    half = h * math.sqrt(scale)
+    q = _sigma_product_of_exp(e, a, scale)
+    return half * half if a > 700.0 else q
 
 
 def _shift(zi, m):
@@ -190,7 +195,7 @@ def _shifted(z, out):
     return d, err
 
 
-SCALAR = (_div_one_plus, _sigma_product_of_exp, _shift, _rest)
+SCALAR = (_div_one_plus, _sigma_product_of_exp, _scaled_sigma_product_of_exp, _shift, _rest)
 #: Row functions over (rows, K) blocks, compiled with ``_rows_function``.
 ROWS = (_shift_rows,)
 

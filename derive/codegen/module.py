@@ -40,9 +40,8 @@ def _kernel_source(k: KernelCode, dispatch: bool = False) -> str:
     lines = list(k.body)
     if dispatch:  # the fused twin once the backend is chosen (see _fused_backend)
         first = _params_call(k)
-        lines = [f"fused = _FUSED or _fused_backend({first[0]})",
-                 "if fused:",
-                 f"    return fused.{k.name}({', '.join(first)})",
+        lines = [f"if _FUSED or (_FUSED is None and _fused_backend({first[0]})):",
+                 f"    return _FUSED.{k.name}({', '.join(first)})",
                  *lines]
     body = textwrap.indent("\n".join(lines), "    ")
     text = f'def {k.signature}:\n    r"""{doc}"""\n{body}\n'

@@ -105,7 +105,9 @@ class ScalarPrinter(PythonCodePrinter):
         return f"({a} if {cond} else {b})"
 
     def _print_SigmaProductOfExp(self, expr):
-        e, a, c = expr.args
+        e, a, c, *h = expr.args
+        if h:
+            return f"_scaled_sigma_product_of_exp({self._print(e)}, {self._print(h[0])}, {self._print(a)}, {float(c)!r})"
         return f"_sigma_product_of_exp({self._print(e)}, {self._print(a)}, {float(c)!r})"
 
     def _print_DivOnePlus(self, expr):

@@ -229,9 +229,10 @@ _FUSED_MIN_SIZE = 65536
 def _fused_backend(x):
     """The fused kernel module for a call on ``x``, or a false value for the NumPy kernels.
 
-    Decided once, on the first call with at least ``_FUSED_MIN_SIZE`` elements (or on the first
-    call with the environment variable ``DERIVE_KERNELS=fused``; ``DERIVE_KERNELS=numpy`` keeps
-    NumPy): the fused module when numba (the 'fast' extra) is installed, else False.
+    Decided once, on the first call with an array of at least ``_FUSED_MIN_SIZE`` elements (or
+    on the first call with the environment variable ``DERIVE_KERNELS=fused``;
+    ``DERIVE_KERNELS=numpy`` keeps NumPy): the fused module when numba (the 'fast' extra) is
+    installed, else False.
     """
     global _FUSED
     if _FUSED is None:
@@ -240,7 +241,7 @@ def _fused_backend(x):
             raise ValueError(f"DERIVE_KERNELS must be auto, numpy or fused, got {choice!r}")
         if choice == "numpy":
             _FUSED = False
-        elif choice == "fused" or numpy.size(x) >= _FUSED_MIN_SIZE:
+        elif choice == "fused" or getattr(x, "size", 0) >= _FUSED_MIN_SIZE:  # a large NumPy array
             _FUSED = _import_fused(required=choice == "fused")
     return _FUSED
 

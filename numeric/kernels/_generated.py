@@ -268,9 +268,10 @@ def _check_beta(beta):
 def _fused_backend(x):
     """The fused kernel module for a call on ``x``, or a false value for the NumPy kernels.
 
-    Decided once, on the first call with at least ``_FUSED_MIN_SIZE`` elements (or on the first
-    call with the environment variable ``DERIVE_KERNELS=fused``; ``DERIVE_KERNELS=numpy`` keeps
-    NumPy): the fused module when numba (the 'fast' extra) is installed, else False.
+    Decided once, on the first call with an array of at least ``_FUSED_MIN_SIZE`` elements (or
+    on the first call with the environment variable ``DERIVE_KERNELS=fused``;
+    ``DERIVE_KERNELS=numpy`` keeps NumPy): the fused module when numba (the 'fast' extra) is
+    installed, else False.
     """
     global _FUSED
     if _FUSED is None:
@@ -279,7 +280,7 @@ def _fused_backend(x):
             raise ValueError(f"DERIVE_KERNELS must be auto, numpy or fused, got {choice!r}")
         if choice == "numpy":
             _FUSED = False
-        elif choice == "fused" or numpy.size(x) >= _FUSED_MIN_SIZE:
+        elif choice == "fused" or getattr(x, "size", 0) >= _FUSED_MIN_SIZE:  # a large NumPy array
             _FUSED = _import_fused(required=choice == "fused")
     return _FUSED
 
@@ -310,9 +311,8 @@ def sigmoid(x):
 
     Generated from: sigmoid.symmetry.
     """
-    fused = _FUSED or _fused_backend(x)
-    if fused:
-        return fused.sigmoid(x)
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.sigmoid(x)
     return _elementwise(_sigmoid_block, x)
 
 
@@ -330,9 +330,8 @@ def sigmoid_derivative(x):
 
     Generated from: sigmoid.derivative_stable, sigmoid.symmetry.
     """
-    fused = _FUSED or _fused_backend(x)
-    if fused:
-        return fused.sigmoid_derivative(x)
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.sigmoid_derivative(x)
     return _elementwise(_sigmoid_derivative_block, x)
 
 
@@ -350,9 +349,8 @@ def log_sigmoid(x):
 
     Generated from: sigmoid.symmetry.
     """
-    fused = _FUSED or _fused_backend(x)
-    if fused:
-        return fused.log_sigmoid(x)
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.log_sigmoid(x)
     return _elementwise(_log_sigmoid_block, x)
 
 
@@ -368,9 +366,8 @@ def softplus(x):
 
     Generated from: definitions stated in the docstring.
     """
-    fused = _FUSED or _fused_backend(x)
-    if fused:
-        return fused.softplus(x)
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.softplus(x)
     return _elementwise(_softplus_block, x)
 
 
@@ -387,9 +384,8 @@ def tanh_derivative(x):
 
     Generated from: sigmoid.tanh_derivative, sigmoid.symmetry.
     """
-    fused = _FUSED or _fused_backend(x)
-    if fused:
-        return fused.tanh_derivative(x)
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.tanh_derivative(x)
     with numpy.errstate(over="ignore"):
         return _elementwise(_tanh_derivative_block, x)
 
@@ -456,9 +452,8 @@ def softmax(z, axis=-1):
 
     Generated from: softmax.shift_invariance.
     """
-    fused = _FUSED or _fused_backend(z)
-    if fused:
-        return fused.softmax(z, axis)
+    if _FUSED or (_FUSED is None and _fused_backend(z)):
+        return _FUSED.softmax(z, axis)
     return _rowwise(_softmax_block, z, axis)
 
 
@@ -479,9 +474,8 @@ def log_softmax(z, axis=-1):
 
     Generated from: softmax.log_probabilities, softmax.shift_invariance.
     """
-    fused = _FUSED or _fused_backend(z)
-    if fused:
-        return fused.log_softmax(z, axis)
+    if _FUSED or (_FUSED is None and _fused_backend(z)):
+        return _FUSED.log_softmax(z, axis)
     return _rowwise(_log_softmax_block, z, axis)
 
 
@@ -510,9 +504,8 @@ def gaussian_nll(ybar, t):
 
     Generated from: glm.linear.nll.
     """
-    fused = _FUSED or _fused_backend(ybar)
-    if fused:
-        return fused.gaussian_nll(ybar, t)
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.gaussian_nll(ybar, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_gaussian_nll_block, ybar, t)
 
@@ -526,9 +519,8 @@ def gaussian_nll_grad(ybar, t):
 
     Generated from: glm.linear.logit_gradient.
     """
-    fused = _FUSED or _fused_backend(ybar)
-    if fused:
-        return fused.gaussian_nll_grad(ybar, t)
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.gaussian_nll_grad(ybar, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_gaussian_nll_grad_block, ybar, t)
 
@@ -548,9 +540,8 @@ def bernoulli_nll(ybar, t):
 
     Generated from: glm.logistic.nll.
     """
-    fused = _FUSED or _fused_backend(ybar)
-    if fused:
-        return fused.bernoulli_nll(ybar, t)
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.bernoulli_nll(ybar, t)
     return _elementwise(_bernoulli_nll_block, ybar, t)
 
 
@@ -568,9 +559,8 @@ def bernoulli_nll_grad(ybar, t):
 
     Generated from: glm.logistic.logit_gradient, sigmoid.symmetry.
     """
-    fused = _FUSED or _fused_backend(ybar)
-    if fused:
-        return fused.bernoulli_nll_grad(ybar, t)
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.bernoulli_nll_grad(ybar, t)
     return _elementwise(_bernoulli_nll_grad_block, ybar, t)
 
 
@@ -586,9 +576,8 @@ def poisson_nll(eta, t):
 
     Generated from: glm.poisson.nll.
     """
-    fused = _FUSED or _fused_backend(eta)
-    if fused:
-        return fused.poisson_nll(eta, t)
+    if _FUSED or (_FUSED is None and _fused_backend(eta)):
+        return _FUSED.poisson_nll(eta, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_poisson_nll_block, eta, t)
 
@@ -603,9 +592,8 @@ def poisson_nll_grad(eta, t):
 
     Generated from: glm.poisson.logit_gradient.
     """
-    fused = _FUSED or _fused_backend(eta)
-    if fused:
-        return fused.poisson_nll_grad(eta, t)
+    if _FUSED or (_FUSED is None and _fused_backend(eta)):
+        return _FUSED.poisson_nll_grad(eta, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_poisson_nll_grad_block, eta, t)
 

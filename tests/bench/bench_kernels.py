@@ -1,7 +1,7 @@
 """Benchmark of the generated kernels (run by hand: ``python tests/bench/bench_kernels.py``).
 
 1. Accuracy: max / median error in ulps against the derivations' formulas evaluated in mpmath
-   (derive.codegen.accuracy), for the generated kernel, for naive ``sympy.lambdify`` of the same
+   (derive.codegen.accuracy), for the generated kernel on each backend (NumPy, fused), for naive ``sympy.lambdify`` of the same
    formula (NumPy module) and for scipy.special / NumPy where an equivalent exists; the count of
    NaN / inf outputs where the truth is finite is shown as "nonfinite".
 2. Speed: time of each kernel, on each backend (NumPy; fused numba when installed), over the
@@ -41,6 +41,10 @@ def _row(name, computed, truth, finite_truth):
     return f"{name:34s} {worst} {median} {nonfinite:9d}"
 
 
+def _backends():
+    return ["numpy"] + (["fused"] if K.fused_available() else [])
+
+
 def accuracy_table():
     print(f"{'kernel / implementation':34s} {'max ulp':>10s} {'median':>8s} {'nonfinite':>9s}")
     grid = A.elementwise_grid()
@@ -57,7 +61,9 @@ def accuracy_table():
         truth = A.truths(expr, [x], grid)
         finite_truth = np.array([abs(t) < A._MAX for t in truth])
         naive = sp.lambdify(x, to_plain(SIGMA_DEFINITION(expr)), modules="numpy")
-        print(_row(f"{name} (generated)", getattr(K, name)(grid), truth, finite_truth))
+        for backend in _backends():
+            with K.kernel_backend(backend):
+                print(_row(f"{name} ({backend})", getattr(K, name)(grid), truth, finite_truth))
         print(_row(f"  naive lambdify", np.broadcast_to(naive(grid), grid.shape), truth, finite_truth))
         print(_row(f"  {label}", other(grid), truth, finite_truth))
     # softmax rows, K <= 100, including probabilities near 1e-200 and top log-probabilities -1e-27
@@ -76,37 +82,39 @@ def accuracy_table():
         ("softmax", K.softmax, naive_softmax, sc.softmax, "scipy.special.softmax"),
         ("log_softmax", K.log_softmax, naive_log, sc.log_softmax, "scipy.special.log_softmax"),
     ):
-        truths, got, lam, ref = [], [], [], []
+        truths, got, lam, ref = [], {b: [] for b in _backends()}, [], []
         for row in rows:
             probs, logs = A.softmax_truth(row)
             truths += probs if name == "softmax" else logs
-            got.append(ours(row))
+            for backend in got:
+                with K.kernel_backend(backend):
+                    got[backend].append(ours(row))
             lam.append(np.array([naive(row, i, len(row)) for i in range(len(row))], dtype=float))
             ref.append(scipy_f(row))
         finite = np.ones(len(truths), bool)
-        print(_row(f"{name} (generated, K <= 100)", np.concatenate(got), truths, finite))
+        for backend, values in got.items():
+            print(_row(f"{name} ({backend}, K <= 100)", np.concatenate(values), truths, finite))
         print(_row("  naive lambdify", np.concatenate(lam), truths, finite))
         print(_row(f"  {label}", np.concatenate(ref), truths, finite))
 
 
-def _best_times(functions, repeats, number):
+def _best_times(functions, repeats, number, clock=time.thread_time):
     """Min over ``repeats`` of the time per call of each function (``number`` calls per timing),
-    the functions interleaved so that load from other processes hits them alike."""
+    the functions interleaved so that load from other processes hits them alike.
+
+    The clock is this thread's CPU time: every kernel here runs on one thread, and on a shared
+    machine wall-clock times include the time slices other processes take (a 10 ms kernel
+    measures 10-40 ms at a load of 9 on 2 cores), which no number of repeats removes."""
     best = [float("inf")] * len(functions)
     for _ in range(repeats):
-        for i, f in enumerate(functions):
-            start = time.perf_counter()
+        for i, (backend, f) in enumerate(functions):
+            if backend is not None:
+                K.set_backend(backend)  # outside the timing
+            start = clock()
             for _ in range(number):
                 f()
-            best[i] = min(best[i], (time.perf_counter() - start) / number)
+            best[i] = min(best[i], (clock() - start) / number)
     return best
-
-
-def _on(backend, f):
-    def run():
-        with K.kernel_backend(backend):
-            return f()
-    return run
 
 
 def _cases(n):
@@ -135,17 +143,19 @@ def _cases(n):
 def speed_table(repeats=15):
     """Both backends against scipy.special in one run: 2e6 values (goal <= 1.0 fused) and 1e3
     values (goal <= 1.5 fused, where call overhead counts)."""
-    backends = ["numpy"] + (["fused"] if K.fused_available() else [])
+    backends = _backends()
     if len(backends) == 1:
         print("\n(numba is not installed: the fused backend is not measured; pip install 'derive[fast]')")
-    for n, number, reps in ((2_000_000, 1, repeats), (1_000, 200, repeats)):
+    previous = K.get_backend()
+    for n, number, reps in ((2_000_000, 1, repeats), (1_000, 300, repeats)):
         head = f"{'kernel (' + format(n, '.0e') + ' values)':26s} {'scipy equivalent':38s} {'scipy':>9s}"
         print("\n" + head + "".join(f" {b:>9s} {'ratio':>6s}" for b in backends))
         for name, ours, label, theirs in _cases(n):
-            times = _best_times([theirs] + [_on(b, ours) for b in backends], reps, number)
+            times = _best_times([(None, theirs)] + [(b, ours) for b in backends], reps, number)
             cells = "".join(f" {t * 1e6:9.1f} {t / times[0]:6.2f}" for t in times[1:])
             print(f"{name:26s} {label:38s} {times[0] * 1e6:9.1f}{cells}")
-    print("(times in microseconds per call, best of", repeats, "interleaved runs; ratio = backend / scipy)")
+    K.set_backend(previous)
+    print(f"(CPU time in microseconds per call, best of {repeats} interleaved runs; ratio = backend / scipy)")
 
 
 if __name__ == "__main__":
