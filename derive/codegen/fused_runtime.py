@@ -23,10 +23,10 @@ _BLOCK = 65536
 
 
 def _cached(decorator, fn, *args, **options):
-    """``decorator(*args, cache=True, **options)(fn)``: the compiled code is kept on disk (numba's cache,
-    next to this module or in the user's cache directory), so a new process loads instead of
-    compiling. Where no cache directory is writable numba refuses ``cache=True``; then the code is
-    compiled in memory for this process only."""
+    """``decorator(*args, cache=True, **options)(fn)``: the compiled code is kept on disk
+    (numba's cache, next to this module or in the user's cache directory), so a new process
+    loads instead of compiling. Where no cache directory is writable numba refuses
+    ``cache=True``; then the code is compiled in memory for this process only."""
     try:
         return decorator(*args, cache=True, **options)(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available for file ..."

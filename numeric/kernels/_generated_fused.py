@@ -10,9 +10,9 @@ Digest of the source derivations (SHA-256): 226fa4f92949e124115a03f83d647bf788f5
 
 numba and NumPy only (never SymPy): the 'fast' extra, ``pip install 'derive[fast]'``. Each
 kernel is the stable formula of the NumPy module next to this one, its arithmetic compiled by
-numba into one loop per stage (ufuncs; generalized ufuncs over rows for the softmax family)
-and its exponentials and logarithms from NumPy's vectorised functions, over cache-sized
-blocks. The NumPy module imports this one only when a kernel first needs it; each ufunc is
+numba into one loop per stage (ufuncs; loops over blocks of rows for the softmax family) and
+its exponentials and logarithms from NumPy's vectorised functions, over cache-sized blocks.
+The NumPy module imports this one only when a kernel first needs it; each numba function is
 compiled on its first call and cached on disk (numba ``cache=True``; without a writable
 cache directory it is compiled in memory).
 """
@@ -45,10 +45,10 @@ _BLOCK = 65536
 
 
 def _cached(decorator, fn, *args, **options):
-    """``decorator(*args, cache=True, **options)(fn)``: the compiled code is kept on disk (numba's cache,
-    next to this module or in the user's cache directory), so a new process loads instead of
-    compiling. Where no cache directory is writable numba refuses ``cache=True``; then the code is
-    compiled in memory for this process only."""
+    """``decorator(*args, cache=True, **options)(fn)``: the compiled code is kept on disk
+    (numba's cache, next to this module or in the user's cache directory), so a new process
+    loads instead of compiling. Where no cache directory is writable numba refuses
+    ``cache=True``; then the code is compiled in memory for this process only."""
     try:
         return decorator(*args, cache=True, **options)(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available for file ..."
