@@ -36,6 +36,17 @@ class SigmaProduct(sp.Function):
         return f"_sigma_product({printer._print(a)}, {float(c)!r})"
 
 
+class SigmaProductOfExp(sp.Function):
+    r"""``SigmaProductOfExp(E, a, c[, H])`` :math:`= c\,E/(1 + E)^2` with :math:`E = e^{-a}`
+    (and :math:`H = e^{-a/2}` when :math:`c \ne 1`) given, :math:`a \ge 0`: :class:`SigmaProduct`
+    with its exponentials computed beforehand (the fused backend takes exponentials from NumPy's
+    vectorised ``exp``); printed as the fused runtime's ``_sigma_product_of_exp`` (or
+    ``_scaled_sigma_product_of_exp``, which squares :math:`\sqrt c H` where :math:`cE` is
+    subnormal)."""
+
+    nargs = (3, 4)
+
+
 class DivOnePlus(sp.Function):
     r"""``DivOnePlus(n, e)`` :math:`= n / (1 + e)` for :math:`0 \le e \le 1`, printed as the
     runtime's ``_div_one_plus``, which keeps :math:`1 + e` exactly (one rounding fewer)."""
@@ -61,6 +72,8 @@ def to_plain(expr: sp.Basic) -> sp.Basic:
     expr = expr.replace(lambda e: isinstance(e, Where), lambda e: e.rewrite(sp.Piecewise))
     expr = expr.replace(lambda e: isinstance(e, softplus), lambda e: sp.log(1 + sp.exp(e.args[0])))
     expr = expr.replace(lambda e: isinstance(e, DivOnePlus), lambda e: e.args[0] / (1 + e.args[1]))
+    expr = expr.replace(lambda e: isinstance(e, SigmaProductOfExp),
+                        lambda e: e.args[2] * e.args[0] / (1 + e.args[0]) ** 2)
     expr = expr.replace(lambda e: isinstance(e, SigmaProduct),
                         lambda e: e.args[1] * sp.exp(-e.args[0]) / (1 + sp.exp(-e.args[0])) ** 2)
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))

@@ -42,6 +42,10 @@ class KernelCode:
     block: tuple[str, list[str]] | None = None
     #: The rewritten (stable) expression an elementwise block was printed from.
     stable: sp.Basic | None = None
+    #: Row-wise kernels: the formula of one entry in the shifted row's symbols ``e`` (the
+    #: shifted exponential), ``rest`` (its row sum without the top entry), ``d`` and ``err``
+    #: (``z_i - max z`` and its rounding error); printed for the fused backend.
+    entry: sp.Basic | None = None
 
 
 def _sources(*ids: str) -> tuple[str, ...]:
@@ -170,7 +174,7 @@ def softmax_kernels() -> list[KernelCode]:
     relative accuracy, and the sum is :math:`1 + \text{rest}` (the top term is exactly 1).""",
         _sources("softmax.shift_invariance"),
         ["return _rowwise(_softmax_block, z, axis)"], [source], "softmax",
-        ("_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(y)}"]))]
+        ("_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(y)}"]), entry=y)]
 
     logp = result("softmax.log_probabilities")
     # log y_i = z_i - log Sigma_C, shifted: d_i - log(1 + rest), then the recovered rounding error.
@@ -191,7 +195,7 @@ def softmax_kernels() -> list[KernelCode]:
     small term before the large one.""",
         _sources("softmax.log_probabilities", "softmax.shift_invariance"),
         ["return _rowwise(_log_softmax_block, z, axis)"], [logp.expr], "softmax",
-        ("_log_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"])))
+        ("_log_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"]), entry=ordered))
     jac = result("softmax.jacobian")
     names = {}
     for a in jac.expr.atoms(sp.Indexed):
@@ -548,6 +552,12 @@ def training_kernels(public: list[KernelCode]) -> list[KernelCode]:
     out = [_unchecked_elementwise(by_name[n]) for n in TRAINING_ELEMENTWISE]
     out += [_backward_unchecked(a, by_name[n]) for a, n in TRAINING_BACKWARD.items()]
     return out + categorical_training_kernels() + dense_training_kernels()
+
+
+#: Kernels that also get a fused numba twin (numeric/kernels/_generated_fused.py): those whose
+#: NumPy form takes several passes over memory. relu and the identity are one NumPy pass already.
+FUSED = ("sigmoid", "sigmoid_derivative", "log_sigmoid", "softplus", "tanh_derivative", "softmax", "log_softmax",
+         "gaussian_nll", "gaussian_nll_grad", "bernoulli_nll", "bernoulli_nll_grad", "poisson_nll", "poisson_nll_grad")
 
 
 def all_kernels() -> list[KernelCode]:

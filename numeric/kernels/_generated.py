@@ -10,7 +10,14 @@ Digest of the source derivations (SHA-256): 226fa4f92949e124115a03f83d647bf788f5
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
+
+With numba installed (the 'fast' extra), the kernels with a fused twin in the module
+`<this module>_fused` run it instead once it is loaded: on the first call with at least
+_FUSED_MIN_SIZE elements, or at once with DERIVE_KERNELS=fused (DERIVE_KERNELS=numpy: never).
 """
+
+import importlib
+import os
 
 import numpy
 
@@ -57,6 +64,14 @@ __all__ = [
 #: Elements per block: a kernel's intermediate arrays stay in the CPU cache, so several
 #: NumPy passes cost about as much as one fused loop.
 _BLOCK = 16384
+
+
+#: The fused backend of the kernels that have one: None until the first call decides (see
+#: _fused_backend), then the module of fused numba kernels, or False for these NumPy kernels.
+_FUSED = None
+#: Elements of the first input that loads the fused backend: importing numba takes about 0.5 s,
+#: which pays off on large inputs, not on a scalar.
+_FUSED_MIN_SIZE = 65536
 
 
 def _as_float(a):
@@ -250,6 +265,38 @@ def _check_beta(beta):
     return beta
 
 
+def _fused_backend(x):
+    """The fused kernel module for a call on ``x``, or a false value for the NumPy kernels.
+
+    Decided once, on the first call with an array of at least ``_FUSED_MIN_SIZE`` elements (or
+    on the first call with the environment variable ``DERIVE_KERNELS=fused``;
+    ``DERIVE_KERNELS=numpy`` keeps NumPy): the fused module when numba (the 'fast' extra) is
+    installed, else False.
+    """
+    global _FUSED
+    if _FUSED is None:
+        choice = os.environ.get("DERIVE_KERNELS", "auto")
+        if choice not in ("auto", "numpy", "fused"):
+            raise ValueError(f"DERIVE_KERNELS must be auto, numpy or fused, got {choice!r}")
+        if choice == "numpy":
+            _FUSED = False
+        elif choice == "fused" or getattr(x, "size", 0) >= _FUSED_MIN_SIZE:  # a large NumPy array
+            _FUSED = _import_fused(required=choice == "fused")
+    return _FUSED
+
+
+def _import_fused(required=False):
+    """The fused twin of this module (``<module>_fused``), or False where numba is not installed
+    (ImportError if ``required``)."""
+    try:
+        return importlib.import_module(__name__ + "_fused")
+    except ImportError as exc:
+        if required:
+            raise ImportError(f"the fused kernels need numba ({exc}); install them with "
+                              "pip install 'derive[fast]'") from exc
+        return False
+
+
 def _sigmoid_block(x):
     _c0 = numpy.exp(-numpy.abs(x))
     return _div_one_plus(numpy.maximum(_c0, numpy.greater_equal(x, 0.0)), _c0)
@@ -264,6 +311,8 @@ def sigmoid(x):
 
     Generated from: sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.sigmoid(x)
     return _elementwise(_sigmoid_block, x)
 
 
@@ -281,6 +330,8 @@ def sigmoid_derivative(x):
 
     Generated from: sigmoid.derivative_stable, sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.sigmoid_derivative(x)
     return _elementwise(_sigmoid_derivative_block, x)
 
 
@@ -298,6 +349,8 @@ def log_sigmoid(x):
 
     Generated from: sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.log_sigmoid(x)
     return _elementwise(_log_sigmoid_block, x)
 
 
@@ -313,6 +366,8 @@ def softplus(x):
 
     Generated from: definitions stated in the docstring.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.softplus(x)
     return _elementwise(_softplus_block, x)
 
 
@@ -329,6 +384,8 @@ def tanh_derivative(x):
 
     Generated from: sigmoid.tanh_derivative, sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.tanh_derivative(x)
     with numpy.errstate(over="ignore"):
         return _elementwise(_tanh_derivative_block, x)
 
@@ -395,6 +452,8 @@ def softmax(z, axis=-1):
 
     Generated from: softmax.shift_invariance.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(z)):
+        return _FUSED.softmax(z, axis)
     return _rowwise(_softmax_block, z, axis)
 
 
@@ -415,6 +474,8 @@ def log_softmax(z, axis=-1):
 
     Generated from: softmax.log_probabilities, softmax.shift_invariance.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(z)):
+        return _FUSED.log_softmax(z, axis)
     return _rowwise(_log_softmax_block, z, axis)
 
 
@@ -443,6 +504,8 @@ def gaussian_nll(ybar, t):
 
     Generated from: glm.linear.nll.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.gaussian_nll(ybar, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_gaussian_nll_block, ybar, t)
 
@@ -456,6 +519,8 @@ def gaussian_nll_grad(ybar, t):
 
     Generated from: glm.linear.logit_gradient.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.gaussian_nll_grad(ybar, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_gaussian_nll_grad_block, ybar, t)
 
@@ -475,6 +540,8 @@ def bernoulli_nll(ybar, t):
 
     Generated from: glm.logistic.nll.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.bernoulli_nll(ybar, t)
     return _elementwise(_bernoulli_nll_block, ybar, t)
 
 
@@ -492,6 +559,8 @@ def bernoulli_nll_grad(ybar, t):
 
     Generated from: glm.logistic.logit_gradient, sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.bernoulli_nll_grad(ybar, t)
     return _elementwise(_bernoulli_nll_grad_block, ybar, t)
 
 
@@ -507,6 +576,8 @@ def poisson_nll(eta, t):
 
     Generated from: glm.poisson.nll.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(eta)):
+        return _FUSED.poisson_nll(eta, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_poisson_nll_block, eta, t)
 
@@ -521,6 +592,8 @@ def poisson_nll_grad(eta, t):
 
     Generated from: glm.poisson.logit_gradient.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(eta)):
+        return _FUSED.poisson_nll_grad(eta, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_poisson_nll_grad_block, eta, t)
 
