@@ -45,7 +45,9 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     loss becomes NaN or infinite.
     """
     coefs, intercepts = est.coefs_, est.intercepts_
-    lr, alpha = float(est.learning_rate_init), float(est.alpha)
+    optimizer = est._optimizer  # a schedule (plain SGD), Momentum or Adam: numeric._solvers
+    update = getattr(optimizer, "update", None)
+    alpha = float(est.alpha)
     dropout = float(getattr(est, "dropout", 0.0))
     stopped = False
     # The starting loss only matters once a loss exceeds GROWTH_LIMIT (the limit is at least that),
@@ -54,11 +56,12 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     start_loss = None
     T_train = training_targets(head, T, coefs[-1].shape[1])  # once per call, not per minibatch
     for _ in range(epochs):
+        lr = optimizer.value
         saved = [p.copy() for p in coefs + intercepts]
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 sgd_epoch(X, T_train, coefs, intercepts, act, head, lr=lr, alpha=alpha, batch_size=batch_size,
-                          rng=rng, shuffle=bool(est.shuffle), dropout=dropout)
+                          rng=rng, shuffle=bool(est.shuffle), dropout=dropout, update=update)
                 z = logits(X, coefs, intercepts, act, fast=True)
                 loss = mean_loss(z, T, head, coefs, alpha)
         except KeyboardInterrupt:
@@ -87,6 +90,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
         est.n_iter_ = epoch
         est.t_ = getattr(est, "t_", 0) + X.shape[0]
         est.loss_curve_.append(loss)
+        est.loss_ = loss
         val_score = None
         if validation is not None:
             val_score = score(logits(validation[0], coefs, intercepts, act), validation[1])
@@ -98,6 +102,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
             if callback is not None:
                 callback({"epoch": epoch, "loss": loss, "train_score": train_score, "validation_score": val_score})
         if incremental:
+            optimizer.epoch_end(est.t_)
             continue
         stopped = _update_patience(est, loss, val_score)
         if stopped:
@@ -108,7 +113,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
         est._best_params = None
     if not incremental and not stopped and epochs > 0:
         warnings.warn(
-            f"SGD stopped at max_iter={epochs} epochs and the optimization hasn't converged yet.",
+            f"{'SGD' if est.solver == 'sgd' else 'Adam'} stopped at max_iter={epochs} epochs and the optimization hasn't converged yet.",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -116,7 +121,8 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
 
 def _update_patience(est, loss: float, val_score) -> bool:
     """scikit-learn's rule: count epochs without an improvement of ``tol``; stop after
-    ``n_iter_no_change`` of them in a row."""
+    ``n_iter_no_change`` of them in a row, unless the schedule lowers the step instead
+    ("adaptive"). The step is scheduled after the count, before the stop."""
     if val_score is not None:
         if val_score < est.best_validation_score_ + est.tol:
             est._no_improvement_count += 1
@@ -132,9 +138,12 @@ def _update_patience(est, loss: float, val_score) -> bool:
             est._no_improvement_count = 0
         if loss < est.best_loss_:
             est.best_loss_ = loss
+    est._optimizer.epoch_end(est.t_)
     if est._no_improvement_count > est.n_iter_no_change:
         if est.verbose:
             what = "Validation score" if val_score is not None else "Training loss"
-            print(f"{what} did not improve more than tol={est.tol} for {est.n_iter_no_change} consecutive epochs. Stopping.")
-        return True
+            print(f"{what} did not improve more than tol={est.tol} for {est.n_iter_no_change} consecutive epochs.")
+        if est._optimizer.plateau(bool(est.verbose)):
+            return True
+        est._no_improvement_count = 0
     return False
