@@ -376,3 +376,62 @@ def test_save_and_load_keep_the_solver(tmp_path):
     back = numeric.load_model(numeric.save_model(est, tmp_path / "m.npz"))
     assert back.get_params() == est.get_params() and back.solver == "lbfgs"
     np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))
+
+
+def test_glm_sgd_invscaling_steps():
+    """GLM SGD with invscaling: full-batch epochs step by eta0 / (t + 1)^power_t, t the examples
+    seen before the epoch (eta0 in the first)."""
+    X, y = BREAST_CANCER
+    n, eta0, power_t = len(y), 0.5, 0.3
+    kw = dict(solver="sgd", learning_rate="invscaling", learning_rate_init=eta0, power_t=power_t, batch_size=n,
+              shuffle=False, alpha=0.1, random_state=0)
+    est = numeric.LogisticRegression(**kw).partial_fit(X[:2], y[:2], classes=[0, 1])
+    ref = numeric.LogisticRegression(**kw).partial_fit(X[:2], y[:2], classes=[0, 1])
+    for P, Q in zip(est.coefs_ + est.intercepts_, ref.coefs_ + ref.intercepts_):
+        P[...] = Q  # the same parameters after one tiny epoch (t = 2)
+    for _ in range(3):
+        lr = eta0 / (ref.t_ + 1) ** power_t
+        _, gW, gb = ref.loss_and_gradients(X, y)
+        ref.coefs_[0] -= lr * gW[0]
+        ref.intercepts_[0] -= lr * gb[0]
+        ref.t_ += n
+        est.partial_fit(X, y)
+    for P, Q in zip(est.coefs_ + est.intercepts_, ref.coefs_ + ref.intercepts_):
+        np.testing.assert_allclose(P, Q, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("cls", [numeric.LogisticRegression, numeric.MLPClassifier])
+def test_ctrl_c_during_lbfgs_keeps_the_last_iteration(monkeypatch, cls):
+    """Ctrl-C in the 6th iteration: the parameters after 5 iterations (those of max_iter=5) are
+    kept, with a TrainingInterruptedWarning."""
+    import numeric._lbfgs as lbfgs
+
+    X, y = BREAST_CANCER
+    kw = dict(solver="lbfgs", random_state=0, max_iter=200)
+    if cls is numeric.MLPClassifier:
+        kw["hidden_layer_sizes"] = (4,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", numeric.ConvergenceWarning)
+        reference = cls(**{**kw, "max_iter": 5}).fit(X, y)
+    real_minimize = lbfgs.minimize
+
+    def minimize(fun, x0, *, on_iteration, **options):
+        done = [0]
+
+        def track(theta, loss):
+            done[0] += 1
+            on_iteration(theta, loss)
+
+        def interrupting(theta):
+            if done[0] == 5:
+                raise KeyboardInterrupt
+            return fun(theta)
+
+        return real_minimize(interrupting, x0, on_iteration=track, **options)
+
+    monkeypatch.setattr(lbfgs, "minimize", minimize)
+    with pytest.warns(numeric.TrainingInterruptedWarning, match=r"during iteration 6.*iteration \(5\)"):
+        est = cls(**kw).fit(X, y)
+    assert est.n_iter_ == 5 and est.loss_curve_ == pytest.approx(reference.loss_curve_, rel=1e-12)
+    for ours, ref in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-14)
