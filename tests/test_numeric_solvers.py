@@ -126,7 +126,7 @@ def test_linear_regression_equals_least_squares_on_diabetes():
 LOGISTIC_CASES = [
     ("breast_cancer", "C=1", dict(C=1.0)),
     ("breast_cancer", "C=0.01", dict(C=0.01)),
-    ("breast_cancer[:5]", "none", dict(penalty=None)),  # all 30 features: separable, no optimum
+    ("breast_cancer[:5]", "none", dict(C=np.inf)),  # penalty=None; all 30 features: separable, no optimum
     ("digits", "C=1", dict(C=1.0)),
     ("digits", "C=0.1", dict(C=0.1)),
 ]
@@ -143,7 +143,7 @@ def logistic_data(name):
 def test_logistic_regression_equals_scikit_learn(data, label, sk_params):
     """Binary (one logit) and multinomial; alpha = 1/C, penalty=None is alpha = 0."""
     X, y = logistic_data(data)
-    alpha = 1.0 / sk_params["C"] if "C" in sk_params else 0.0
+    alpha = 1.0 / sk_params["C"]
     ours = numeric.LogisticRegression(alpha=alpha, max_iter=1000).fit(X, y)
     same = sk_lm.LogisticRegression(max_iter=1000, **sk_params).fit(X, y)
     exact = sk_lm.LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000, **sk_params).fit(X, y)
@@ -435,3 +435,32 @@ def test_ctrl_c_during_lbfgs_keeps_the_last_iteration(monkeypatch, cls):
     assert est.n_iter_ == 5 and est.loss_curve_ == pytest.approx(reference.loss_curve_, rel=1e-12)
     for ours, ref in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
         np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-14)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 3)), min_size=1, max_size=3),
+       steps=st.integers(1, 6), lr=st.floats(1e-4, 1.0), beta_1=st.floats(0.0, 0.99), beta_2=st.floats(0.0, 0.999),
+       epsilon=st.floats(1e-10, 1e-2), seed=st.integers(0, 2**32 - 1))
+def test_adam_steps_equal_scikit_learn_adam_optimizer(shapes, steps, lr, beta_1, beta_2, epsilon, seed):
+    from sklearn.neural_network._stochastic_optimizers import AdamOptimizer
+
+    from numeric._adam import Adam
+
+    rng = np.random.default_rng(seed)
+    ours_params = [rng.normal(size=s) for s in shapes]
+    ref_params = [p.copy() for p in ours_params]
+    ours = Adam(lr, beta_1, beta_2, epsilon)
+    ref = AdamOptimizer(ref_params, learning_rate_init=lr, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    for _ in range(steps):
+        grads = [rng.normal(size=s) * 10.0 ** rng.integers(-3, 3) for s in shapes]
+        ref.update_params(ref_params, [g.copy() for g in grads])
+        ours.update(ours_params, [g.copy() for g in grads])
+    for P, Q in zip(ours_params, ref_params):
+        np.testing.assert_allclose(P, Q, rtol=1e-12, atol=1e-14)
+
+
+def test_lbfgs_mlp_max_fun_limits_the_evaluations():
+    X, y = BREAST_CANCER
+    with pytest.warns(numeric.ConvergenceWarning, match="lbfgs failed to converge"):
+        est = numeric.MLPClassifier((5,), solver="lbfgs", max_fun=6, random_state=0).fit(X, y)
+    assert 1 <= est.n_iter_ <= 6
