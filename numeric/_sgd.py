@@ -9,6 +9,7 @@ and a :class:`TrainingInterruptedWarning`.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Callable, Optional
 
@@ -58,6 +59,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     for _ in range(epochs):
         lr = optimizer.value
         saved = [p.copy() for p in coefs + intercepts]
+        saved_optimizer = copy.deepcopy(optimizer) if update is not None else optimizer  # Adam/momentum state
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 sgd_epoch(X, T_train, coefs, intercepts, act, head, lr=lr, alpha=alpha, batch_size=batch_size,
@@ -67,6 +69,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
         except KeyboardInterrupt:
             for p, s in zip(coefs + intercepts, saved):
                 p[...] = s
+            est._optimizer = saved_optimizer
             warnings.warn(f"Training interrupted by user during epoch {est.n_iter_ + 1}; the parameters of "
                           f"the last finished epoch ({est.n_iter_}) are kept.", TrainingInterruptedWarning,
                           stacklevel=3)
@@ -79,6 +82,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
                 loss > GROWTH_LIMIT and loss > GROWTH_LIMIT * max(abs(start_loss), 1.0)):
             for p, s in zip(coefs + intercepts, saved):
                 p[...] = s
+            est._optimizer = saved_optimizer
             if start_loss is None:
                 start_loss = _start_loss(X, T, start, len(coefs), act, head, alpha)
             what = "NaN or inf" if not np.isfinite(loss) else f"over {GROWTH_LIMIT:g} times its starting value {start_loss:.4g}"
@@ -113,7 +117,8 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
         est._best_params = None
     if not incremental and not stopped and epochs > 0:
         warnings.warn(
-            f"{'SGD' if est.solver == 'sgd' else 'Adam'} stopped at max_iter={epochs} epochs and the optimization hasn't converged yet.",
+            f"{'SGD' if est.solver == 'sgd' else 'Adam'} stopped at max_iter={epochs} epochs and the optimization "
+            "hasn't converged yet.",
             ConvergenceWarning,
             stacklevel=3,
         )

@@ -249,17 +249,24 @@ def interrupt_epoch(monkeypatch, at: int):
 
 
 @pytest.mark.parametrize("make", [lambda: numeric.MLPClassifier((6,), **SGD),
+                                  lambda: numeric.MLPClassifier((6,), solver="adam"),
+                                  lambda: numeric.MLPClassifier((6,), solver="sgd", momentum=0.9),
                                   lambda: numeric.SoftmaxRegression(solver="sgd")])
 def test_ctrl_c_keeps_the_last_finished_epoch(monkeypatch, make):
     X, y = blobs()
-    reference = make().set_params(max_iter=2, random_state=0, learning_rate_init=0.05).fit(X, y)
+    kw = dict(random_state=0, learning_rate_init=0.05, shuffle=False)
+    reference = make().set_params(max_iter=2, **kw).fit(X, y)
     interrupt_epoch(monkeypatch, at=3)
     with pytest.warns(numeric.TrainingInterruptedWarning, match="during epoch 3.*epoch \\(2\\)"):
-        est = make().set_params(max_iter=10, random_state=0, learning_rate_init=0.05).fit(X, y)
+        est = make().set_params(max_iter=10, **kw).fit(X, y)
     assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
     for ours, ref in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
         np.testing.assert_array_equal(ours, ref)
     assert est.predict(X).shape == y.shape  # a usable model
+    est.partial_fit(X, y)  # the optimizer's state (Adam's moments, velocities) is that of epoch 2 too
+    reference.partial_fit(X, y)
+    for ours, ref in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
+        np.testing.assert_array_equal(ours, ref)
 
 
 BAD_X = [
