@@ -129,12 +129,17 @@ LOGISTIC_CASES = [
     ("breast_cancer[:5]", "none", dict(C=np.inf)),  # penalty=None; all 30 features: separable, no optimum
     ("digits", "C=1", dict(C=1.0)),
     ("digits", "C=0.1", dict(C=0.1)),
+    ("digits[quadrants]", "none", dict(C=np.inf)),  # all 64 pixels: separable, no optimum
 ]
 
 
 def logistic_data(name):
     if name == "digits":
         return DIGITS
+    if name == "digits[quadrants]":  # ink in each quarter of the 8x8 image: 4 features
+        images = DIGITS[0].reshape(-1, 8, 8)
+        quarters = [images[:, r:r + 4, c:c + 4].sum(axis=(1, 2)) / 16.0 for r in (0, 4) for c in (0, 4)]
+        return np.stack(quarters, axis=1), DIGITS[1]
     X, y = BREAST_CANCER
     return (X[:, :5], y) if name.endswith("[:5]") else (X, y)
 
