@@ -61,10 +61,11 @@ class _GLM(_SGDNetwork):
 
 
 _GLM_DOC = """
-    ``solver="lbfgs"`` (default): scipy's L-BFGS-B on the generated loss and gradients from
-    $W = 0$ and the bias of the best constant model, with scikit-learn's settings: stop when the
-    largest gradient entry is at most ``tol`` or the loss stops decreasing, at most ``max_iter``
-    iterations, else a ``ConvergenceWarning``. No ``partial_fit``.
+    ``solver="lbfgs"`` (default): scipy's L-BFGS-B on the generated loss and gradients, started
+    where scikit-learn starts ($W = 0$; bias 0 for classifiers, the best constant model's for
+    regressors), with scikit-learn's settings: stop when the largest gradient entry is at most
+    ``tol`` or the loss stops decreasing, at most ``max_iter`` iterations, else a
+    ``ConvergenceWarning``. No ``partial_fit``.
 
     ``solver="sgd"``: the lecture's minibatch SGD (no momentum), weights initialised uniformly in
     $[-1/\\sqrt{D}, 1/\\sqrt{D}]$, zero bias, step ``learning_rate_init`` scheduled by

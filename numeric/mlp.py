@@ -1,4 +1,5 @@
-"""Multilayer perceptrons trained by minibatch SGD on the generated kernels.
+"""Multilayer perceptrons trained on the generated kernels by Adam (default), minibatch SGD or L-BFGS
+(``solver``; see numeric/_solvers.py).
 
 ``MLPClassifier``: softmax output with categorical NLL (a single sigmoid logit with Bernoulli NLL
 for two classes). ``MLPRegressor``: identity output with Gaussian NLL (MSE/2), or with
@@ -137,7 +138,7 @@ class _SGDNetwork(Estimator):
               batch_size=self._batch(X.shape[0]), validation=validation, score=score, callback=callback)
 
     def _run_lbfgs(self, X, T, y_raw, act, head, callback) -> None:
-        if not self._sizes:  # a GLM: convex, started at W = 0 and the best constant model
+        if not self._sizes:  # a GLM (convex): started where scikit-learn starts
             self.coefs_, self.intercepts_ = glm_start(head.name, T, X.shape[1], self._n_out)
 
         def score(z, y):
