@@ -56,7 +56,8 @@ def _build(model: Model, hidden, activation: str, common: dict):
     import numeric
 
     if model in (Model.mlp, Model.mlp_regressor, Model.mlp_poisson):
-        mlp = dict(hidden_layer_sizes=hidden, activation=activation, **common)
+        # the lecture's SGD: no momentum (scikit-learn's MLP default is 0.9)
+        mlp = dict(hidden_layer_sizes=hidden, activation=activation, momentum=0.0, **common)
         if model is Model.mlp:
             return numeric.MLPClassifier(**mlp)
         return numeric.MLPRegressor(loss="poisson" if model is Model.mlp_poisson else "squared_error", **mlp)
@@ -190,7 +191,10 @@ def train(
         raise typer.BadParameter(
             f"multilabel targets ({y.shape[1]} label columns) need a model with one sigmoid per label: "
             f"{' or '.join(m.value for m in MULTILABEL_MODELS)}, not {model.value}", param_hint="--model")
-    common = dict(alpha=alpha, batch_size=batch_size, learning_rate_init=lr, max_iter=epochs, random_state=seed,
+    # the lecture's minibatch SGD with a constant step, spelled out: the estimators' defaults are
+    # scikit-learn's (adam for the MLPs, L-BFGS for the GLMs)
+    common = dict(solver="sgd", learning_rate="constant", alpha=alpha, batch_size=batch_size, learning_rate_init=lr,
+                  max_iter=epochs, random_state=seed,
                   early_stopping=early_stopping, n_iter_no_change=patience, dropout=dropout)
     est = _build(model, sizes, activation.value, common)
     classifier = getattr(est, "_estimator_type", "") == "classifier"
