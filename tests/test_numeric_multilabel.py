@@ -100,13 +100,17 @@ def test_probability_exactly_one_half_predicts_no_label():
 
 
 @pytest.mark.parametrize("make_ours, make_ref", [
-    (lambda: numeric.MLPClassifier((32,), learning_rate_init=0.05, batch_size=32, max_iter=80, random_state=0),
+    (lambda: numeric.MLPClassifier((32,), solver="sgd", momentum=0.0, learning_rate_init=0.05, batch_size=32,
+                                   max_iter=80, random_state=0),
      lambda: SklearnMLP((32,), solver="sgd", momentum=0.0, learning_rate_init=0.05, batch_size=32,
                         max_iter=80, random_state=0)),
-    (lambda: numeric.LogisticRegression(learning_rate_init=0.05, batch_size=32, max_iter=80, random_state=0),
+    (lambda: numeric.LogisticRegression(solver="sgd", learning_rate_init=0.05, batch_size=32, max_iter=80,
+                                        random_state=0),
      lambda: SklearnMLP((32,), solver="sgd", momentum=0.0, learning_rate_init=0.05, batch_size=32,
                         max_iter=80, random_state=0)),
-], ids=["mlp", "logistic"])
+    (lambda: numeric.MLPClassifier((32,), max_iter=80, random_state=0),  # both with their default: adam
+     lambda: SklearnMLP((32,), max_iter=80, random_state=0)),
+], ids=["mlp", "logistic", "mlp-adam"])
 def test_micro_f1_comparable_to_sklearn(make_ours, make_ref):
     X, Y = multilabel_data(n=2000, d=20, k=5, seed=3)
     tr, te = slice(0, 1000), slice(1000, None)
