@@ -215,6 +215,21 @@ def test_formats_and_latex_with_a_function():
     check_latex_compiles(d)
 
 
+def test_markdown_tables_keep_their_columns():
+    """No table cell breaks a Markdown table (a bare | in a header or cell would add a column)."""
+    md = check_renders(build("sin(x)", ("0", "3.14"), 4, "100"))["markdown"]
+    tables, current = [], []
+    for line in md.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(line.replace("\\|", ""))
+        elif current:
+            tables.append(current)
+            current = []
+    assert len(tables) >= 3  # compression, units, error table
+    for table in tables:
+        assert len({row.count("|") for row in table}) == 1, table[0]
+
+
 def test_latex_compiles_for_many_units():
     d = build("abs(x - 1)", ("0", "2"), 64, "1000")
     assert d.verified

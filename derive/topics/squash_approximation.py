@@ -52,6 +52,8 @@ SHOWN_STEPS = 20
 #: The error table: numbers of segments and slopes.
 TABLE_SEGMENTS = (4, 16, 64)
 TABLE_SLOPES = (10, 100, 1000)
+#: Slopes of the table of the compressed sigmoid against its threshold.
+COMPRESSION_SLOPES = (1, 10, 100, 1000)
 
 
 # --- the derivation -----------------------------------------------------------------------------------
@@ -59,6 +61,23 @@ TABLE_SLOPES = (10, 100, 1000)
 
 def _staircase(unit) -> sp.Basic:
     return v[0] + sp.Sum((v[i] - v[i - 1]) * unit(i), (i, 1, k))
+
+
+def _compression_table() -> Table:
+    r""":math:`|\sigma(a u) - H(u)|` against the bound :math:`e^{-a|u|}` at :math:`u = x - c = \pm 0.1`
+    for growing :math:`a`, in 60-digit mpmath (1 - sigma formed as written: the digits cover e^{-100})."""
+    import mpmath
+
+    rows = []
+    with mpmath.workdps(60):
+        for slope in COMPRESSION_SLOPES:
+            for u in (mpmath.mpf("0.1"), mpmath.mpf("-0.1")):
+                value = 1 / (1 + mpmath.exp(-slope * u))
+                step = 1 if u > 0 else 0
+                rows.append((str(slope), mpmath.nstr(u, 2), mpmath.nstr(value, 6), mpmath.nstr(abs(value - step), 4),
+                             mpmath.nstr(mpmath.exp(-slope * abs(u)), 4)))
+    return Table("Compressing the sigmoid: |sigma(a(x - c)) - H(x - c)| and the bound e^(-a|x - c|), mpmath",
+                 ("slope a", "x - c", "sigma(a(x - c))", "distance to H(x - c)", "bound exp(-a abs(x - c))"), tuple(rows), tuple(rows))
 
 
 def _thresholds(d: DerivationBuilder) -> None:
@@ -77,6 +96,7 @@ def _thresholds(d: DerivationBuilder) -> None:
         .result("squash-approximation.threshold",
                 "A compressed sigmoid tends to the Heaviside step (x != c)", variables)
     )
+    d.table(_compression_table())
     (
         d.chain(r"At the threshold $x = c$: $\sigma(a(x - c)) = \sigma(0)$ for every slope", sigma(0))
         .step(sp.Rational(1, 2), r"$\sigma(0) = 1/(1 + e^{0}) = 1/2$")
@@ -175,8 +195,8 @@ def build(function: str | None = None, interval: tuple[str, str] | None = None, 
     _staircases(d)
     d.note("Why this approximates every continuous f", (
         "Take knots a_0 < ... < a_k on [lo, hi], v_m = f(a_m) and thresholds c_i between a_(i-1) and a_i. "
-        "The staircase S is within the oscillation of f over a cell of f, which goes to 0 as the cells shrink "
-        "(f is uniformly continuous); the sigmoid network F_a is within sum_i |v_i - v_(i-1)| e^(-a|x - c_i|) of "
+        "The staircase S differs from f by at most the oscillation of f over one cell, which goes to 0 as the "
+        "cells shrink (f is uniformly continuous); the sigmoid network F_a is within sum_i |v_i - v_(i-1)| e^(-a|x - c_i|) of "
         "S, which goes to 0 as a grows, except within a distance of order 1/a of a threshold, where F_a moves "
         "between two neighbouring steps (both close to f when the cells are small)."))
     if function is not None:
