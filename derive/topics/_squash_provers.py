@@ -58,7 +58,8 @@ def _at_slope(expr: sp.Basic, slope: int) -> sp.Basic:
 
 
 def prove_threshold_limit(prev: sp.Basic, expr: sp.Basic, ctx: ProofContext) -> Proof:
-    r"""Prove a step between expressions in :math:`x, c` that may contain :math:`\lim_{a\to\infty}`, for :math:`x \ne c`.
+    r"""Prove a step between expressions in :math:`x, c` that may contain :math:`\lim_{a\to\infty}`
+    (for :math:`x \ne c`).
 
     Both sides of :math:`x = c` are checked: :math:`x = c + d` and :math:`x = c - d` with
     :math:`d > 0`. Symbolic: SymPy's ``limit`` of each side (symbolic :math:`c, d`) agree.
@@ -202,7 +203,8 @@ def prove_for_explicit_k(prev: sp.Basic, expr: sp.Basic, ctx: ProofContext) -> P
     for kk in BOUND_KS:
         # symbolic with sigma and H left as uninterpreted functions (stronger, and fast)
         notation = tuple(rewrite for rewrite in ctx.definitions if rewrite not in DEFINITIONS)
-        symbolic = symbolic and symbolic_equal(_explicit(prev, kk), _explicit(expr, kk), ctx.with_(definitions=notation))
+        opaque = ctx.with_(definitions=notation)
+        symbolic = symbolic and symbolic_equal(_explicit(prev, kk), _explicit(expr, kk), opaque)
         p, q = (ctx.expand_definitions(_explicit(e, kk)) for e in (prev, expr))
         for point in _float_points((p, q), ctx, rng, ctx.points):
             vp, vq = (e.xreplace(point).evalf(ctx.digits) for e in (p, q))
@@ -213,7 +215,8 @@ def prove_for_explicit_k(prev: sp.Basic, expr: sp.Basic, ctx: ProofContext) -> P
     ks = ", ".join(map(str, BOUND_KS))
     numeric = f"equal at {ctx.points} random points ({ctx.digits} digits) for each k"
     if symbolic:
-        return Proof(True, "symbolic+numeric", f"sums written out for k = {ks}: the difference simplifies to 0; {numeric}")
+        return Proof(True, "symbolic+numeric",
+                     f"sums written out for k = {ks}: the difference simplifies to 0; {numeric}")
     return Proof(True, "numeric", f"sums written out for k = {ks}: SymPy could not decide it; {numeric}")
 
 
@@ -237,7 +240,8 @@ def _threshold_gap_matcher(ctx: ProofContext):
 
 
 def _replace_triangle_gaps(e: sp.Basic) -> sp.Basic:
-    r"""In every sum of terms, :math:`\sum_i |u_i| - |\sum_i u_i|` (the triangle inequality) -> a dummy :math:`\ge 0`."""
+    r"""In every sum of terms, :math:`\sum_i |u_i| - |\sum_i u_i|` (the triangle inequality) -> a dummy
+    :math:`\ge 0`."""
 
     def rewrite(add: sp.Add) -> sp.Basic:
         terms = list(add.args)

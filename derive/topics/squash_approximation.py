@@ -77,7 +77,8 @@ def _compression_table() -> Table:
                 rows.append((str(slope), mpmath.nstr(u, 2), mpmath.nstr(value, 6), mpmath.nstr(abs(value - step), 4),
                              mpmath.nstr(mpmath.exp(-slope * abs(u)), 4)))
     return Table("Compressing the sigmoid: |sigma(a(x - c)) - H(x - c)| and the bound e^(-a|x - c|), mpmath",
-                 ("slope a", "x - c", "sigma(a(x - c))", "distance to H(x - c)", "bound exp(-a abs(x - c))"), tuple(rows), tuple(rows))
+                 ("slope a", "x - c", "sigma(a(x - c))", "distance to H(x - c)", "bound exp(-a abs(x - c))"),
+                 tuple(rows), tuple(rows))
 
 
 def _thresholds(d: DerivationBuilder) -> None:
@@ -196,7 +197,8 @@ def build(function: str | None = None, interval: tuple[str, str] | None = None, 
     d.note("Why this approximates every continuous f", (
         "Take knots a_0 < ... < a_k on [lo, hi], v_m = f(a_m) and thresholds c_i between a_(i-1) and a_i. "
         "The staircase S differs from f by at most the oscillation of f over one cell, which goes to 0 as the "
-        "cells shrink (f is uniformly continuous); the sigmoid network F_a is within sum_i |v_i - v_(i-1)| e^(-a|x - c_i|) of "
+        "cells shrink (f is uniformly continuous); the sigmoid network F_a is within "
+        "sum_i |v_i - v_(i-1)| e^(-a|x - c_i|) of "
         "S, which goes to 0 as a grows, except within a distance of order 1/a of a threshold, where F_a moves "
         "between two neighbouring steps (both close to f when the cells are small)."))
     if function is not None:
@@ -228,7 +230,8 @@ def _network_for(d: DerivationBuilder, function: str, interval: tuple[str, str],
     d.assume(rf"f(x) = {sp.latex(f)},\ x \in {span},\ k = {segments},\ a = {slope_value}",
              f"f(x) = {f} on {span} with k = {segments} units of slope a = {slope_value}")
     title = rf"$f(x) = {sp.latex(f)}$ on ${span}$, $k = {segments}$"
-    slope_number = sp.Integer(int(slope_value)) if slope_value == slope_value.to_integral_value() else _float(slope_value)
+    integral = slope_value == slope_value.to_integral_value()
+    slope_number = sp.Integer(int(slope_value)) if integral else _float(slope_value)
     network = sp.Add(_float(values[0]), *[sp.Mul(_float(w), sigma(sp.Add(slope_number * x, _float(-slope_value * t),
                                                                           evaluate=False)), evaluate=False)
                                           for t, w in zip(thresholds, weights)], evaluate=False)
