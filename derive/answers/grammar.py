@@ -11,6 +11,11 @@ into the grammar's terminals; an unknown command (``\input``, ``\write18``, ...)
 error. Letter runs that are not known words are split into single-letter names when every
 letter is a known symbol (``2xy`` = ``2 x y``), which the post-lexer does with the question's
 symbol table.
+
+Derivative notation (``d/dx f``, ``d/dz_i (...)``, ``∂/∂z_j``, ``\frac{d}{dx} f``,
+``\frac{\partial y_i}{\partial z_j}``) is the rule ``derivative: DERIV name product``; the
+post-lexer emits ``DERIV`` only when the parser is asked for derivatives (``derive verify``), so an
+answer to ``derive check`` that writes the operator still restates the question.
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ GRAMMAR = r"""
     | PLUS signed           -> pos
     | power
     | bigsum
+    | derivative
 
 ?implicit: power
     | bigsum
+    | derivative
 
 ?power: postfix
     | postfix POW signed    -> pow
@@ -72,6 +79,8 @@ call: FUNC LPAR sum (COMMA sum)* RPAR
 
 bigsum: SUM UNDERSCORE sumvar upper? product
 
+derivative: DERIV name product
+
 sumvar: NAME
     | LBRACE NAME RBRACE
     | LBRACE NAME EQ sum RBRACE
@@ -96,8 +105,9 @@ UNDERSCORE: "_"
 NUMBER: /[0-9]+(\.[0-9]+)?/ | /\.[0-9]+/
 NAME: /[A-Za-z\u0370-\u03ff]+/
 CMD: /\\([A-Za-z]+|[^A-Za-z])/
+PARTIAL: "\u2202"
 
-%declare FUNC SUM FRAC FONT TOP
+%declare FUNC SUM FRAC FONT TOP DERIV
 
 %ignore /[ \t\r\n]+/
 """

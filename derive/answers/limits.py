@@ -29,6 +29,12 @@ class Limits:
     max_bits: int = 4096
     #: Seconds per answer (parse + check); the worker is killed on overrun -> undecided.
     timeout: float = 5.0
+    #: Characters in a whole derivation file (``derive verify``).
+    max_derivation_length: int = 20000
+    #: Expressions in one derivation's chain.
+    max_steps: int = 60
+    #: Seconds for a whole derivation (each line also has ``timeout``); overrun -> the rest undecided.
+    derivation_timeout: float = 60.0
     #: Extra memory (MiB) a worker may allocate beyond what it inherited; 0 for no limit.
     max_memory_mb: int = 1024
 

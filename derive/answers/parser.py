@@ -18,6 +18,7 @@ from lark.lark import PostLex
 
 from derive.answers import grammar as g
 from derive.answers import tensors as tn
+from derive.answers.derivative_lex import rewrite_derivatives
 from derive.answers.errors import AnswerError, LimitError, ParseError, RestatesQuestion
 from derive.answers.limits import DEFAULT_LIMITS, Limits
 from derive.answers.symbols import SymbolTable, index_symbol
@@ -25,6 +26,7 @@ from derive.notation import logit, sigma
 
 _TRANSPOSE = object()  # the exponent T / \top
 _RESTATE_HINT = "write the derivative out as a formula (e.g. in sigma(x)), not the derivative operator"
+_DERIVATIVE_HINT = "write a derivative as d/dx f, d/dz_j (...), \\frac{d}{dx} f or \\frac{\\partial y_i}{\\partial z_j}"
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,15 @@ def detect_syntax(text: str) -> str:
 class _PostLex(PostLex):
     """Translate LaTeX commands and words into the grammar's terminals (see module grammar)."""
 
-    always_accept = ("CMD", "NAME")
+    always_accept = ("CMD", "NAME", "PARTIAL")
 
     def __init__(self):
         self.table = SymbolTable()
+        #: Whether derivative notation is read (``derive verify``) or restates the question.
+        self.derivatives = False
 
     def process(self, stream):
-        tokens = iter(stream)
+        tokens = iter(rewrite_derivatives(stream) if self.derivatives else stream)
         prev = None
         pending: list[Token] = []
         while True:
@@ -106,6 +110,9 @@ class _PostLex(PostLex):
                 return [g.tok("SUM", name, t)]
             if name in ("top", "intercal"):
                 return [g.tok("TOP", name, t)]
+            if name in g.DERIVATIVE_WORDS and self.derivatives:
+                raise ParseError(f"cannot read the derivative operator {t.value} here", t.start_pos,
+                                 _DERIVATIVE_HINT)
             if name in g.DERIVATIVE_WORDS:
                 raise RestatesQuestion(
                     f"the answer contains the derivative operator {t.value}, so it restates the question",
@@ -113,6 +120,11 @@ class _PostLex(PostLex):
             raise ParseError(f"unsupported LaTeX command {t.value!r}", t.start_pos,
                              "allowed: \\frac \\left \\right \\exp \\log \\ln \\sigma \\tanh \\sqrt \\sum "
                              "\\delta \\operatorname{softmax|diag} \\mathbf \\boldsymbol \\cdot \\times \\top")
+        if t.type == "PARTIAL":
+            if self.derivatives:
+                raise ParseError("cannot read the derivative operator \u2202 here", t.start_pos, _DERIVATIVE_HINT)
+            raise RestatesQuestion("the answer contains the derivative operator \u2202, so it restates the question",
+                                   t.start_pos, _RESTATE_HINT)
         if t.type == "PRIME":
             raise RestatesQuestion("the answer contains a derivative ('), so it restates the question",
                                    t.start_pos, _RESTATE_HINT)
@@ -121,6 +133,8 @@ class _PostLex(PostLex):
         value = t.value
         if prev is not None and prev.type in ("UNDERSCORE", "FONT"):
             return [t]  # an index list such as ij, or a bold name
+        if value == "\u03a3" and not any(n.startswith("Sigma") for n in self.table.scalars):
+            return [g.tok("SUM", value, t)]  # Σ_{k=1}^K, unless the question has a Sigma_C
         if value in g.GREEK_NAMES:
             value = g.GREEK_NAMES[value]
         if value in g.FUNCTIONS:
@@ -391,6 +405,17 @@ class _Build(Transformer):
     def component(self, meta, ch):
         return tn.component(ch[0], self._indices(ch[1]), _pos_meta(meta))
 
+    # derivatives -----------------------------------------------------------------------------
+
+    def derivative(self, meta, ch):
+        r""":math:`\frac{d}{dv} f`, kept as an unevaluated ``sympy.Derivative`` (the proof context's
+        definitions are expanded before SymPy differentiates it, e.g. :math:`y_i` into softmax)."""
+        var, body = ch[1], self._scalar(ch[2], meta)
+        if not (isinstance(var, sp.Indexed) or (isinstance(var, sp.Symbol) and not var.is_integer)):
+            raise ParseError("differentiate with respect to a variable or one component, as in d/dx or d/dz_j",
+                             _pos_meta(meta))
+        return tn.elementwise(lambda e: sp.Derivative(e, var), body)
+
     # sums ------------------------------------------------------------------------------------
 
     def _size(self):
@@ -473,7 +498,7 @@ def _syntax_error(exc: LarkError, text: str) -> ParseError:
     if isinstance(exc, UnexpectedToken):
         if exc.token.type == "$END":
             return ParseError("the answer ends too early", len(text), "is a bracket or an operand missing?")
-        expected = sorted(exc.expected)
+        expected = sorted(e for e in exc.expected if e != "DERIV")  # derivative notation: never a hint
         hint = "expected " + ", ".join(_READABLE.get(e, e) for e in expected[:6]) if expected else None
         return ParseError(f"unexpected {exc.token.value!r}", exc.token.start_pos, hint)
     if isinstance(exc, UnexpectedEOF):
@@ -488,11 +513,13 @@ _READABLE = {"RPAR": "')'", "RBRACE": "'}'", "LPAR": "'('", "LBRACE": "'{'", "NA
 
 
 def parse_answer(text: str, table: SymbolTable, *, syntax: str = "auto",
-                 limits: Limits = DEFAULT_LIMITS) -> Parsed:
+                 limits: Limits = DEFAULT_LIMITS, derivatives: bool = False) -> Parsed:
     """Parse ``text`` (untrusted) into a SymPy expression in the symbols of ``table``.
 
     Raises only :class:`AnswerError`. A vector answer is returned as its entry at the first
-    free index, a matrix answer as its entry at ``(i, j)``.
+    free index, a matrix answer as its entry at ``(i, j)``. With ``derivatives``, derivative
+    notation is read into unevaluated ``sympy.Derivative`` nodes (the lines of a derivation);
+    without, it restates the question.
     """
     if not isinstance(text, str):
         raise ParseError("the answer must be text")
@@ -507,6 +534,7 @@ def parse_answer(text: str, table: SymbolTable, *, syntax: str = "auto",
     if _bracket_depth(text) > limits.max_depth:
         raise LimitError(f"brackets nested too deeply (limit {limits.max_depth})")
     _POSTLEX.table = table
+    _POSTLEX.derivatives = derivatives
     try:
         tree = _lark().parse(text)
     except AnswerError:

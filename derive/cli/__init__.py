@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "derive.cli.gradcheck",
     "derive.cli.check",
     "derive.cli.grade",
+    "derive.cli.verify",
     "derive.cli.train",
 ]
 
