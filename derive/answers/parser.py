@@ -85,6 +85,15 @@ class _PostLex(PostLex):
                         pending.extend(x for x in look[1:] if x)
             else:
                 out = self._translate(t, prev)
+                if self.table.open and len(out) == 1 and out[0].type == "NAME" and len(out[0].value) > 1 \
+                        and (prev is None or prev.type not in ("UNDERSCORE", "FONT")):
+                    nxt = next(tokens, None)  # a word before "(" is a call of an unknown function
+                    if nxt is not None and nxt.type == "LPAR":
+                        raise ParseError(f"unknown function {t.value!r}", t.start_pos,
+                                         f"functions: {', '.join(g.VOCABULARY)}; for a product write "
+                                         f"{t.value}*(...)")
+                    if nxt is not None:
+                        pending.append(nxt)
             for o in out:
                 yield o
                 prev = o
@@ -231,6 +240,11 @@ class _Build(Transformer):
             if len(idx) != 1:
                 raise ParseError(f"{v} takes one index, as in {v}_i", pos, f"write {v}_i {v}_j for a product")
             return base[idx[0]]
+        if sub and t.open:
+            if all(s.type == "NUMBER" for s in sub):
+                return t.declare(v + "_" + "".join(s.value for s in sub))  # x_1, x_2: scalars
+            raise ParseError(f"{v}_{''.join(s.value for s in sub)} has an index, but {v} is not declared as a "
+                             "vector or matrix", pos, f"declare it with --vector {v} (or --matrix {v})")
         if sub:
             if v in t.scalars:
                 raise ParseError(f"{v} is a number, it has no index", pos)
@@ -241,6 +255,8 @@ class _Build(Transformer):
             return sp.E
         if v == "pi":
             return sp.pi
+        if t.open and not (v == "T" and t.families):
+            return t.declare(v)  # a free-standing expression: every other name is a real variable
         if v == "T":
             return _TRANSPOSE
         if v == "K" and t.size is not None:
@@ -385,7 +401,7 @@ class _Build(Transformer):
         if name == "diag":
             return tn.diag(a, pos)
         f = {"sigma": sigma, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt, "logit": logit,
-             "cosh": sp.cosh, "sinh": sp.sinh}[name]
+             "cosh": sp.cosh, "sinh": sp.sinh, **_scalar_functions()}[name]
         return tn.elementwise(f, a)
 
     def component(self, meta, ch):
@@ -415,6 +431,9 @@ class _Build(Transformer):
         return x
 
     def bigsum(self, meta, ch):
+        if self.table.open and not self.table.families:
+            raise ParseError("a sum needs index notation over a vector", _pos_meta(meta),
+                             "declare the vector with --vector NAME and write sum_k NAME_k")
         values = [c for c in ch if not (isinstance(c, Token) and c.type in ("SUM", "UNDERSCORE"))]
         (var, lower), body = values[0], values[-1]
         upper = values[1] if len(values) == 3 else self._size()
@@ -425,6 +444,15 @@ class _Build(Transformer):
         if isinstance(body, tn.Tensor) or body is _TRANSPOSE:
             raise ParseError("the sum of vectors is not supported; sum their components", _pos_meta(meta))
         return sp.Sum(body, (var, lower, upper))
+
+
+def _scalar_functions() -> dict:
+    """The functions of :data:`grammar.SCALAR_FUNCTIONS` as SymPy classes (imported when first used)."""
+    from derive.codegen.functions import softplus
+    from derive.topics.relu_approximation import relu
+
+    return {"sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan, "abs": sp.Abs, "relu": relu,
+            "softplus": softplus}
 
 
 def _pos_meta(meta):
