@@ -26,6 +26,7 @@ from derive.answers.expressions import Expression, parse_expression, parse_varia
 from derive.answers.limits import DEFAULT_LIMITS, Limits
 from derive.context import ProofContext, Uniform
 from derive.derivation import Derivation, DerivationBuilder
+from derive.differentiate.display import lecture_order
 from derive.differentiate.functions import DEFINITIONS, MEANINGS
 from derive.differentiate.rules import NoRuleError, apply_rule, first_pending
 from derive.differentiate.simplify import simplification_steps
@@ -175,14 +176,15 @@ def grad(expr: str, wrt: str | Sequence[str], vectors: Sequence[str] = (), matri
     names = ", ".join(to_text(x) for x in xs)
     title = f"{'Derivative' if len(xs) == 1 else 'Gradient'} of f({', '.join(parsed.variables)}) with respect to {names}"
     d = DerivationBuilder("grad", title, ctx)
-    d.assume(f"f = {to_latex(f)}", f"f = {to_text(f)}")
+    shown = lecture_order(f)
+    d.assume(f"f = {to_latex(shown)}", f"f = {to_text(shown)}")
     for s, dom in domains.items():
         d.assume(dom.latex.format(v=to_latex(s)), dom.text.format(v=to_text(s)))
     chains = []
     for x in xs:
-        chain = d.chain(f"Derivative with respect to {to_text(x)}", sp.Derivative(f, x))
+        chain = d.chain(f"Derivative with respect to {to_text(x)}", sp.Derivative(shown, x))
         for new, rule in derivative_steps(f, x):
-            chain.step(new, rule)
+            chain.step(lecture_order(new), rule)
         chains.append(chain)
     for func in _notation_used([f] + [c.last for c in chains]):
         latex, text = MEANINGS[func]

@@ -62,7 +62,7 @@ def apply_rule(g: sp.Basic, x: sp.Symbol) -> Applied:
         entry = entry_for(g.func)
         if entry is not None:
             (u,) = g.args
-            return Applied(entry.derivative(u) * pending(u, x), entry.rule(chain=u != x))
+            return Applied(sp.Mul(entry.derivative(u), pending(u, x)), entry.rule(chain=u != x))
     raise NoRuleError(f"no differentiation rule for {g.func.__name__}")
 
 
@@ -102,8 +102,8 @@ def _power(g: sp.Pow, x: sp.Symbol) -> Applied:
         if n == sp.S.Half:
             return Applied(pending(base, x) / (2 * sp.sqrt(base)),
                            "chain rule and the derivative of the square root, $(\\sqrt{g})' = g'/(2\\sqrt{g})$")
-        return Applied(n * base ** (n - 1) * pending(base, x), "power rule and chain rule, $(g^n)' = n g^{n-1} g'$")
+        return Applied(sp.Mul(n, base ** (n - 1), pending(base, x)), "power rule and chain rule, $(g^n)' = n g^{n-1} g'$")
     if not base.has(x):
-        return Applied(g * sp.log(base) * pending(n, x), "exponential rule, $(a^{g})' = a^{g} \\log(a)\\, g'$")
+        return Applied(g * sp.log(base) * pending(n, x), "exponential rule, $(a^{g})' = a^{g} \\log(a) g'$")
     rewritten = sp.exp(n * sp.log(base))
     return Applied(pending(rewritten, x), "write $g^h = e^{h \\log g}$")

@@ -14,6 +14,7 @@ from typing import Callable
 
 import sympy as sp
 
+from derive.differentiate.display import lecture_order
 from derive.differentiate.functions import logit, relu, sigma, softplus, step
 from derive.printing import to_latex
 
@@ -31,7 +32,7 @@ class Entry:
 
     def formula(self) -> str:
         """The entry as LaTeX, ``f'(u) = ...``."""
-        return f"{self.prime} = {to_latex(self.derivative(_U))}"
+        return f"{self.prime} = {to_latex(lecture_order(self.derivative(_U)))}"
 
     def rule(self, chain: bool) -> str:
         """The step's rule in the lecture's words (with the chain rule when the argument is not the
