@@ -32,8 +32,9 @@ alpha*(1 - x) for a product.
 """
 
 
-class _TimeLimit(Exception):
-    pass
+class _TimeLimit(BaseException):
+    """The time limit (a BaseException, like KeyboardInterrupt: no library's ``except Exception``
+    turns it into a parse error or a "not shown" proof)."""
 
 
 @contextmanager

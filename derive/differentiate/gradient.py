@@ -72,13 +72,13 @@ DOMAINS = (
 )
 
 
-def _real_everywhere(expr: sp.Basic, domains: dict[sp.Symbol, Domain], points: int = 4) -> bool:
+def _real_everywhere(expr: sp.Basic, domains: dict[sp.Symbol, Domain], points: int = 32) -> bool:
     """Whether ``expr`` is a finite real number at ``points`` random points of the domains."""
     rng = random.Random(20261130)
     for _ in range(points):
         values = {s: d.uniform.draw(rng) for s, d in domains.items()}
         try:
-            value = expr.xreplace(values).evalf(20)
+            value = expr.xreplace(values).evalf(15)
         except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
             return False
         if not value.is_comparable or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
