@@ -9,7 +9,8 @@ rewrite rule numerically.
 from __future__ import annotations
 
 import sympy as sp
-from sympy.codegen.cfunctions import log1p  # noqa: F401  (re-exported for the rules)
+from sympy.core.logic import fuzzy_and
+from sympy.codegen.cfunctions import expm1, log1p  # noqa: F401  (re-exported for the rules)
 
 
 class Where(sp.Function):
@@ -56,6 +57,17 @@ class softplus(sp.Function):
         return sp.log(1 + sp.exp(u))
 
 
+class LogSumExp(sp.Function):
+    r"""``LogSumExp(a_1, ..., a_n)`` :math:`= \log \sum_i e^{a_i}`, printed max-shifted
+    (``numpy.logaddexp``), so that no :math:`e^{a_i}` overflows and the largest term is exact."""
+
+    def _eval_is_extended_real(self):
+        return fuzzy_and(a.is_extended_real for a in self.args)
+
+    def _eval_rewrite_as_log(self, *args, **kwargs):
+        return sp.log(sp.Add(*[sp.exp(a) for a in args]))
+
+
 def to_plain(expr: sp.Basic) -> sp.Basic:
     """Replace the printing-only functions by plain SymPy (for proofs and mpmath evaluation)."""
     expr = expr.replace(lambda e: isinstance(e, Where), lambda e: e.rewrite(sp.Piecewise))
@@ -63,4 +75,6 @@ def to_plain(expr: sp.Basic) -> sp.Basic:
     expr = expr.replace(lambda e: isinstance(e, DivOnePlus), lambda e: e.args[0] / (1 + e.args[1]))
     expr = expr.replace(lambda e: isinstance(e, SigmaProduct),
                         lambda e: e.args[1] * sp.exp(-e.args[0]) / (1 + sp.exp(-e.args[0])) ** 2)
+    expr = expr.replace(lambda e: isinstance(e, LogSumExp), lambda e: sp.log(sp.Add(*[sp.exp(a) for a in e.args])))
+    expr = expr.replace(lambda e: isinstance(e, expm1), lambda e: sp.exp(e.args[0]) - 1)
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))

@@ -14,7 +14,7 @@ from typing import Callable
 
 import sympy as sp
 
-from derive.codegen.functions import DivOnePlus, SigmaProduct, Where, log1p, softplus, to_plain
+from derive.codegen.functions import DivOnePlus, LogSumExp, SigmaProduct, Where, expm1, log1p, softplus, to_plain
 from derive.context import ProofContext, Uniform
 from derive.notation import SIGMA_DEFINITION, sigma
 
@@ -179,6 +179,341 @@ SIGMA_MINUS_TARGET = Rule(
 
 ALL_RULES = (SIGMA_PRODUCT, SIGMA_BY_SIGN, LOG_SIGMA, SOFTPLUS_STABLE, TANH_DERIVATIVE, HEAVISIDE,
              SIGMA_SYMMETRY, SOFTPLUS_REFLECT, SOFTPLUS_IN_SUM, SIGMA_MINUS_TARGET)
+
+
+# --- rules for any user expression (derive grad --numpy) -------------------------------------
+#
+# These generalise the kernel rules above to expressions nobody wrote a kernel for: each one
+# looks for a pattern anywhere in an expression (inside sums and products, with any argument) and
+# is proved, on a template with a free parameter where the rule has one, by prove_rules.
+
+
+def _split_terms(e, match):
+    """``(matched term info, other terms)`` of the sum ``e``: the first term ``a`` for which
+    ``match(a)`` is not None, else None."""
+    for a in e.args:
+        m = match(a)
+        if m is not None:
+            return m, [b for b in e.args if b is not a]
+    return None
+
+
+def _coeff_and(e, kind):
+    """``(c, f)`` with ``e = c f``, ``c`` a number and ``f`` an instance of ``kind``; else None."""
+    c, f = e.as_coeff_Mul()
+    return (c, f) if isinstance(f, kind) else None
+
+
+def _one_plus_exp(b):
+    """``w`` when ``b = 1 + e^w``, else None."""
+    if b.is_Add and len(b.args) == 2 and sp.S.One in b.args:
+        (other,) = [a for a in b.args if a != 1]
+        if isinstance(other, sp.exp):
+            return other.args[0]
+    return None
+
+
+def _sigma_ratio_parts(e):
+    """For ``e = r e^{v} (1 + e^w)^{-n}`` with ``v = k w``: ``(r, w, k, n)``; else None."""
+    factors = sp.Mul.make_args(e)
+    dens = [f for f in factors if f.is_Pow and f.exp.is_negative and _one_plus_exp(f.base) is not None]
+    if not dens:
+        return None
+    den = dens[0]
+    w, n = _one_plus_exp(den.base), -den.exp
+    exps = [f for f in factors if isinstance(f, sp.exp)]
+    v = sp.Add(*[f.args[0] for f in exps])
+    k = sp.cancel(v / w) if exps else sp.S.Zero
+    if not (k.is_number and k.is_real and (k.is_zero or k.is_positive)):
+        k, exps = sp.S.Zero, []
+    rest = [f for f in factors if f is not den and f not in exps]
+    return sp.Mul(*rest), w, k, n
+
+
+class TopDownRule(Rule):
+    """A rule applied from the root down: a product is rewritten before its factors are."""
+
+    def __call__(self, expr: sp.Basic) -> sp.Basic:
+        if self.query(expr):
+            expr = self.value(expr)
+        if not expr.args or expr.is_Atom:
+            return expr
+        args = [self(a) for a in expr.args]
+        return expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr
+
+
+def _sigma_ratio(e):
+    r, w, k, n = _sigma_ratio_parts(e)
+    return r * sigma(w) ** k * sigma(-w) ** (n - k)
+
+
+#: e^{k w} / (1 + e^w)^n = sigma(w)^k sigma(-w)^(n - k) (definition of the sigmoid: sigma(w) =
+#: e^w / (1 + e^w), sigma(-w) = 1 / (1 + e^w)): the sigmoid written out, and its derivatives
+#: e^{-w}/(1 + e^{-w})^2, are recognised, so that the stable sigmoid prints them.
+SIGMA_FROM_EXP = TopDownRule(
+    "sigma_from_exp",
+    "definition of the sigmoid",
+    lambda e: (e.is_Mul or e.is_Pow) and _sigma_ratio_parts(e) is not None,
+    _sigma_ratio,
+    (sp.exp(t * u) / (1 + sp.exp(u)) ** (t + 2), sigma(u) ** t * sigma(-u) ** 2),
+)
+
+#: log(1 + e^u) = softplus(u)  (definition), printed as numpy.logaddexp(0, u).
+SOFTPLUS_FROM_LOG = Rule(
+    "softplus_from_log",
+    "definition of softplus",
+    lambda e: isinstance(e, sp.log) and _one_plus_exp(e.args[0]) is not None,
+    lambda e: softplus(_one_plus_exp(e.args[0])),
+    (sp.log(1 + sp.exp(u)), softplus(u)),
+)
+
+
+def _exp_or_one(a):
+    return isinstance(a, sp.exp) or a == 1
+
+
+#: log(e^{a_1} + ... + e^{a_n}) = LogSumExp(a_1, ..., a_n), printed max-shifted (a constant 1 is e^0).
+LOG_SUM_EXP = Rule(
+    "log_sum_exp",
+    "definition of logsumexp",
+    lambda e: isinstance(e, sp.log) and e.args[0].is_Add and len(e.args[0].args) >= 2
+    and all(_exp_or_one(a) for a in e.args[0].args) and _one_plus_exp(e.args[0]) is None,
+    lambda e: LogSumExp(*[a.args[0] if isinstance(a, sp.exp) else sp.S.Zero for a in e.args[0].args]),
+    (sp.log(sp.exp(u) + sp.exp(t) + 1), LogSumExp(u, t, 0)),
+)
+
+
+def _lse_minus_arg(e):
+    def match(a):
+        return a if isinstance(a, LogSumExp) else None
+
+    lse, others = _split_terms(e, match)
+    for o in others:
+        if -o in lse.args:
+            shifted = LogSumExp(*[a + o for a in lse.args])
+            return sp.Add(shifted, *[b for b in others if b is not o])
+    return None
+
+
+#: LogSumExp(a) - a_j = LogSumExp(a - a_j)  (shift invariance, softmax.shift_invariance): the
+#: cross-entropy log sum e^{z} - z_t has no cancellation when z_t is the largest logit.
+LSE_SHIFT = Rule(
+    "logsumexp_shift",
+    "softmax.shift_invariance",
+    lambda e: e.is_Add and any(isinstance(a, LogSumExp) for a in e.args) and _lse_minus_arg(e) is not None,
+    _lse_minus_arg,
+    (LogSumExp(u, t, 0) - t, LogSumExp(u - t, 0, -t)),
+)
+
+
+def _exp_sum(b):
+    return b.is_Add and len(b.args) >= 2 and all(_exp_or_one(a) for a in b.args)
+
+
+def _softmax_parts(e):
+    factors = sp.Mul.make_args(e)
+    dens = [f for f in factors if f.is_Pow and f.exp.is_negative and f.exp.is_integer and _exp_sum(f.base)]
+    if not dens:
+        return None
+    den = dens[0]
+    args = [a.args[0] if isinstance(a, sp.exp) else sp.S.Zero for a in den.base.args]
+    exps = [f for f in factors if isinstance(f, sp.exp)]
+    rest = [f for f in factors if f is not den and f not in exps]
+    return sp.Mul(*rest), sp.Add(*[f.args[0] for f in exps]), args, -den.exp
+
+
+def _softmax(e):
+    rest, b, args, n = _softmax_parts(e)
+    # e^b / (sum e^a)^n = exp(b - n LSE(a)); with b = n a_j shifted: exp(-n LSE(a - a_j)).
+    for a in args:
+        if sp.expand(b - n * a) == 0:
+            return rest * sp.exp(-n * LogSumExp(*[c - a for c in args]))
+    return rest * sp.exp(b - n * LogSumExp(*args))
+
+
+#: e^{b} / (e^{a_1} + ... + e^{a_n})^m = exp(b - m LogSumExp(a)) and, where b = m a_j,
+#: exp(-m LogSumExp(a - a_j)) (softmax with the max-shift, softmax.shift_invariance).
+SOFTMAX_RATIO = TopDownRule(
+    "softmax_ratio",
+    "softmax.shift_invariance",
+    lambda e: (e.is_Mul or e.is_Pow) and _softmax_parts(e) is not None,
+    _softmax,
+    (sp.exp(t) / (sp.exp(u) + sp.exp(t) + 1), sp.exp(-LogSumExp(u - t, 0, -t))),
+)
+
+
+def _const_and_multiple(e, kind, power=1):
+    """For a sum ``e`` with a constant term ``c`` and a term ``-c f**power`` or ``+c f**power``
+    (``f`` an instance of ``kind``): ``(c, sign, f, other terms)``; else None."""
+    consts = [a for a in e.args if a.is_number]
+    if len(consts) != 1 or consts[0] == 0:
+        return None
+    c = consts[0]
+    for a in e.args:
+        coeff, f = a.as_coeff_Mul()
+        if power != 1:
+            if not (f.is_Pow and f.exp == power):
+                continue
+            f = f.base
+        if isinstance(f, kind) and abs(coeff) == abs(c):
+            others = [b for b in e.args if b is not a and b is not c]
+            return c, sp.sign(coeff / c), f, others
+    return None
+
+
+def _sigma_symmetry_any(e):
+    c, sign, f, others = _const_and_multiple(e, sigma)
+    return sp.Add(c * sigma(-f.args[0]), *others) if sign < 0 else None
+
+
+#: c - c sigma(w) = c sigma(-w) inside any sum (sigmoid.symmetry).
+SIGMA_SYMMETRY_ANY = Rule(
+    "sigma_symmetry_in_sum",
+    "sigmoid.symmetry",
+    lambda e: e.is_Add and _const_and_multiple(e, sigma) is not None and _const_and_multiple(e, sigma)[1] < 0,
+    _sigma_symmetry_any,
+    (2 - 2 * sigma(u) + t, 2 * sigma(-u) + t),
+)
+
+
+def _tanh_shift(e):
+    c, sign, f, others = _const_and_multiple(e, sp.tanh)
+    return sp.Add(2 * c * sigma(2 * sign * f.args[0]), *others)
+
+
+#: c (1 + tanh w) = 2 c sigma(2w) and c (1 - tanh w) = 2 c sigma(-2w)  (tanh = 2 sigma(2w) - 1,
+#: sigmoid.tanh): no cancellation where tanh w is near -1 (resp. 1).
+TANH_SHIFT = Rule(
+    "tanh_via_sigma",
+    "sigmoid.tanh",
+    lambda e: e.is_Add and _const_and_multiple(e, sp.tanh) is not None,
+    _tanh_shift,
+    (1 + sp.tanh(u) + t, 2 * sigma(2 * u) + t),
+)
+TANH_SHIFT_MINUS = Rule(
+    "tanh_via_sigma_minus",
+    "sigmoid.tanh",
+    TANH_SHIFT.query,
+    _tanh_shift,
+    (3 - 3 * sp.tanh(u), 6 * sigma(-2 * u)),
+)
+
+
+def _tanh_square(e):
+    c, sign, f, others = _const_and_multiple(e, sp.tanh, power=2)
+    w = f.args[0]
+    return sp.Add(4 * c * sigma(2 * w) * sigma(-2 * w), *others)
+
+
+#: c - c tanh(w)^2 = 4 c sigma(2w) sigma(-2w)  (sigmoid.tanh_derivative): no cancellation.
+TANH_SQUARE = Rule(
+    "tanh_square_via_sigma",
+    "sigmoid.tanh_derivative, sigmoid.symmetry",
+    lambda e: e.is_Add and _const_and_multiple(e, sp.tanh, power=2) is not None
+    and _const_and_multiple(e, sp.tanh, power=2)[1] < 0,
+    _tanh_square,
+    (1 - sp.tanh(u) ** 2 + t, 4 * sigma(2 * u) * sigma(-2 * u) + t),
+)
+
+
+def _expm1_in_sum(e):
+    c, sign, f, others = _const_and_multiple(e, sp.exp)
+    return sp.Add(-c * sign * expm1(f.args[0]), *others) if sign < 0 else None
+
+
+#: e^w - 1 = expm1(w), also as c e^w - c inside any sum.
+EXPM1 = Rule(
+    "expm1",
+    "definition of expm1",
+    lambda e: e.is_Add and _const_and_multiple(e, sp.exp) is not None and _const_and_multiple(e, sp.exp)[1] < 0,
+    _expm1_in_sum,
+    (2 * sp.exp(u) - 2 + t, 2 * expm1(u) + t),
+)
+
+
+def _log1p_arg(e):
+    if isinstance(e, sp.log) and e.args[0].is_Add and sp.S.One in e.args[0].args:
+        return e.args[0] - 1
+    return None
+
+
+#: log(1 + v) = log1p(v): no loss of v's digits when |v| is tiny.
+LOG1P = Rule(
+    "log1p",
+    "definition of log1p",
+    lambda e: _log1p_arg(e) is not None,
+    lambda e: log1p(_log1p_arg(e)),
+    (sp.log(1 + t * u ** 2), log1p(t * u ** 2)),
+)
+
+
+def _tanh_ratio_parts(e):
+    factors = sp.Mul.make_args(e)
+    for f in factors:
+        base, power = f.as_base_exp()
+        if isinstance(base, sp.sinh) and power.is_positive:
+            cosh = sp.cosh(base.args[0]) ** -power
+            if cosh in factors:
+                return [g for g in factors if g is not f and g != cosh], sp.tanh(base.args[0]) ** power
+    return None
+
+
+#: sinh(w)/cosh(w) = tanh(w) (the derivative of log cosh; both overflow beyond |w| = 710).
+TANH_RATIO = Rule(
+    "tanh_ratio",
+    "definition of tanh",
+    lambda e: e.is_Mul and _tanh_ratio_parts(e) is not None,
+    lambda e: sp.Mul(*_tanh_ratio_parts(e)[0]) * _tanh_ratio_parts(e)[1],
+    (t * sp.sinh(u) / sp.cosh(u), t * sp.tanh(u)),
+)
+
+
+def _log_cosh(w):
+    a = sp.Abs(w)
+    small = log1p(2 * sp.sinh(w / 2) ** 2)
+    large = sp.Add(a - sp.log(2), log1p(sp.exp(-2 * a)), evaluate=False)
+    return Where(sp.StrictLessThan(a, 1), small, large)
+
+
+#: log cosh w = log1p(2 sinh(w/2)^2) for |w| < 1 (cosh w - 1 = 2 sinh^2(w/2), no cancellation
+#: near 0) and |w| - log 2 + log1p(e^{-2|w|}) for |w| >= 1 (no overflow of cosh beyond 710).
+LOG_COSH = Rule(
+    "log_cosh_piecewise",
+    "cosh w = (e^w + e^-w)/2, cosh w - 1 = 2 sinh(w/2)^2",
+    lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.cosh),
+    lambda e: _log_cosh(e.args[0].args[0]),
+    (sp.log(sp.cosh(u)), _log_cosh(u)),
+)
+
+
+def _sqrt_minus_const(e):
+    roots = [a for a in e.args if a.is_Pow and a.exp == sp.S.Half]
+    consts = [a for a in e.args if a.is_number and a.is_negative]
+    if len(roots) != 1 or len(consts) != 1:
+        return None
+    root, c = roots[0], -consts[0]
+    diff = sp.expand(root.base - c ** 2)
+    if any(a.is_number for a in sp.Add.make_args(diff)):
+        return None  # the constant does not cancel: nothing gained
+    others = [a for a in e.args if a is not root and a is not consts[0]]
+    return sp.Add(diff / (root + c), *others)
+
+
+#: sqrt(A) - c = (A - c^2) / (sqrt(A) + c) where A - c^2 has no constant term (pseudo-Huber
+#: sqrt(1 + x^2) - 1 = x^2 / (sqrt(1 + x^2) + 1): no cancellation for tiny x).
+SQRT_RATIONALISE = Rule(
+    "sqrt_minus_constant",
+    "(sqrt(A) - c)(sqrt(A) + c) = A - c^2",
+    lambda e: e.is_Add and _sqrt_minus_const(e) is not None,
+    _sqrt_minus_const,
+    (sp.sqrt(1 + u ** 2) - 1 + t, u ** 2 / (sp.sqrt(1 + u ** 2) + 1) + t),
+)
+
+#: The rules for user expressions, in the order they are applied (each to a fixed point).
+USER_RULES = (SIGMA_FROM_EXP, TANH_RATIO, LOG_COSH, SOFTPLUS_FROM_LOG, LOG_SUM_EXP, SOFTMAX_RATIO, LSE_SHIFT,
+              SIGMA_SYMMETRY_ANY, LOG_SIGMA, TANH_SQUARE, TANH_SHIFT, EXPM1, SQRT_RATIONALISE, LOG1P)
+#: Proved as well (same function as TANH_SHIFT, the other sign).
+USER_RULE_PROOFS = USER_RULES + (TANH_SHIFT_MINUS,)
 
 _PROOF_CONTEXT = ProofContext(
     definitions=(SIGMA_DEFINITION, to_plain),
