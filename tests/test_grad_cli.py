@@ -131,3 +131,79 @@ def test_help_lists_the_examples():
     result = runner.invoke(app, ["grad", "--help"])
     assert result.exit_code == 0
     assert "--wrt" in result.output and "sigma" in result.output
+
+
+# --- --numpy: the checked module of the colleague's code generator --------------------------------
+
+def _load(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_numpy_module_agrees_with_mpmath(tmp_path):
+    import mpmath
+    import numpy as np
+
+    out = tmp_path / "swish.py"
+    result = run("x*sigma(x)", "--wrt", "x", "--no-steps", "--numpy", str(out))
+    assert result.exit_code == 0, result.output
+    assert "accuracy check passed" in result.output
+    module = _load(out)
+    xs = np.array([-50.0, -3.5, 0.0, 0.25, 2.0, 40.0])
+    mpmath.mp.dps = 40
+    swish = lambda v: v / (1 + mpmath.exp(-v))  # noqa: E731
+    for v, value, slope in zip(xs, module.value(x=xs), module.gradient(x=xs)):
+        v = mpmath.mpf(float(v))
+        assert abs(value - float(swish(v))) <= 1e-13 * max(1e-300, abs(float(swish(v)))) + 1e-300
+        truth = float(mpmath.diff(swish, v))
+        assert abs(slope - truth) <= 1e-12 * abs(truth) + 1e-300
+
+
+def test_numpy_module_two_variables_in_wrt_order(tmp_path):
+    out = tmp_path / "nll.py"
+    result = run("r + (t - m)^2/(2*exp(2*r))", "--wrt", "m", "--wrt", "r", "--numpy", str(out), "--force")
+    assert result.exit_code == 0, result.output
+    module = _load(out)
+    m, r, t = 0.3, -0.2, 1.5
+    dm, dr = module.gradient(m=m, r=r, t=t)
+    f = lambda m, r: r + (t - m) ** 2 / (2 * __import__("math").exp(2 * r))  # noqa: E731
+    h = 1e-6
+    assert abs(dm - (f(m + h, r) - f(m - h, r)) / (2 * h)) < 1e-6
+    assert abs(dr - (f(m, r + h) - f(m, r - h)) / (2 * h)) < 1e-6
+
+
+@pytest.fixture
+def failing_check(monkeypatch):
+    """The real accuracy check with a threshold of 0: any rounding error fails it."""
+    import dataclasses
+
+    from derive.codegen import user_module
+
+    real = user_module.check_module
+    monkeypatch.setattr(user_module, "check_module",
+                        lambda *a, **k: dataclasses.replace(real(*a, **k), threshold=0.0))
+
+
+def test_numpy_module_that_fails_its_check_is_not_written(tmp_path, failing_check):
+    out = tmp_path / "swish.py"
+    result = run("x*sigma(x)", "--wrt", "x", "--numpy", str(out))
+    assert result.exit_code == 1
+    assert not out.exists() and not list(tmp_path.glob("*.part"))
+    assert "no module written" in result.output and "at x=" in result.output and "--force" in result.output
+
+
+def test_numpy_force_writes_with_a_warning(tmp_path, failing_check):
+    out = tmp_path / "swish.py"
+    result = run("x*sigma(x)", "--wrt", "x", "--numpy", str(out), "--force")
+    assert result.exit_code == 0, result.output
+    assert "Warning" in result.output and "FAILED its accuracy check" in result.output
+    assert "WARNING" in out.read_text()
+
+
+def test_force_without_numpy_is_a_usage_error():
+    result = run("x", "--wrt", "x", "--force")
+    assert result.exit_code == 2 and "--numpy" in result.output

@@ -66,3 +66,15 @@ MEANINGS = {
 }
 
 __all__ = ["DEFINITIONS", "MEANINGS", "logit", "relu", "sigma", "softplus", "step"]
+
+
+def for_codegen(expr: sp.Basic) -> sp.Basic:
+    r"""``expr`` as the code generator takes it (:mod:`derive.codegen.user_module`): display
+    wrappers removed (``doit``), :math:`\sigma` and softplus kept (it has stable forms for them),
+    :math:`\operatorname{ReLU}(u) = \max(0, u)`, :math:`H(u)` as a piecewise 1/0 and the logit as
+    :math:`\log(p/(1 - p))`."""
+    expr = expr.doit()
+    expr = expr.replace(lambda e: isinstance(e, relu), lambda e: sp.Max(0, e.args[0]))
+    expr = expr.replace(lambda e: isinstance(e, step),
+                        lambda e: sp.Piecewise((1, e.args[0] > 0), (0, True)))
+    return expr.replace(lambda e: isinstance(e, logit), lambda e: sp.log(e.args[0] / (1 - e.args[0])))
