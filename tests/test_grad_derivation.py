@@ -193,9 +193,9 @@ def test_bad_input_is_a_grad_error(text, wrt, message):
     assert message in str(err.value)
 
 
-def test_vectors_are_not_supported_yet():
+def test_matrices_are_not_supported_yet():
     with pytest.raises(GradError, match="not supported"):
-        grad("x", "x", vectors=["w"])
+        grad("x", "x", matrices=["W"])
 
 
 def test_api_returns_a_derivation_that_renders_in_jupyter():

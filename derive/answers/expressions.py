@@ -13,19 +13,25 @@ The text is untrusted and goes through the same grammar, limits and errors as an
 * a word directly before ``(`` is a call: an unknown one is an error listing the functions
   (``alpha*(1 - x)`` for a product); a single letter before ``(`` multiplies, as in ``x(1 - x)``;
 * a numeric subscript makes a scalar name (``x_1``); a letter subscript (``z_j``) needs the vector
-  to be declared.
+  to be declared (``vectors=("z",)``), or index notation: then every name with a letter subscript
+  (``t_k``) and every argument of ``softmax``, ``log_softmax``, ``logsumexp`` is a vector of
+  length ``K`` (``sum_k`` runs over 1..K).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
 
 import sympy as sp
 
 from derive.answers.errors import AnswerError, ParseError
 from derive.answers.limits import DEFAULT_LIMITS, Limits
 from derive.answers.parser import parse_answer
+from derive.answers import grammar as g
 from derive.answers.symbols import SymbolTable
+from derive.notation import K
 
 
 @dataclass(frozen=True)
@@ -36,19 +42,44 @@ class Expression:
     expr: sp.Basic
     variables: dict[str, sp.Symbol]
     syntax: str  # "plain" | "latex"
+    #: Vectors (name -> IndexedBase), each of length :data:`derive.notation.K`.
+    vectors: dict[str, sp.IndexedBase] = field(default_factory=dict)
+
+
+_SUBSCRIPTED = re.compile(r"(?<![A-Za-z\\])([A-Za-z]+)_(?:\{\s*)?[A-Za-z]")
+_VECTOR_ARGUMENT = re.compile(r"(?:softmax|logsumexp)\}?\s*(?:\\left)?\s*[({]\s*([A-Za-z]+)\s*(?:\\right)?\s*[)}]")
+_NOT_VECTORS = {"sum", "delta", "log", "e", "pi"} | set(g.FUNCTIONS)
+
+
+def vector_names(text: str) -> list[str]:
+    """The vectors of an expression in index notation: names with a letter subscript (``t_k``)
+    and arguments of ``softmax``, ``log_softmax``, ``logsumexp`` (a scan of the text: the parser
+    must know them before it reads ``z``)."""
+    found = _SUBSCRIPTED.findall(text) + _VECTOR_ARGUMENT.findall(text)
+    return [n for n in dict.fromkeys(found) if n not in _NOT_VECTORS]
 
 
 def _reworded(exc: AnswerError) -> AnswerError:
     """The answers' messages speak of "the answer"; here it is an expression."""
     exc.message = exc.message.replace("the answer", "the expression").replace("an answer", "an expression")
+    if "not bound by a sum" in exc.message:
+        exc.message = exc.message.split(" (free indices")[0]
+        exc.hint = "the expression must be a number: sum over every index (sum_k z_k), no bare vector"
     exc.args = (exc.message,)
     return exc
 
 
-def parse_expression(text: str, *, limits: Limits = DEFAULT_LIMITS) -> Expression:
+def parse_expression(text: str, *, vectors: Sequence[str] = (), index_notation: bool = False,
+                     limits: Limits = DEFAULT_LIMITS) -> Expression:
     """Parse ``text`` (untrusted) as a free-standing scalar expression; raises :class:`AnswerError`
-    (with a 0-based ``position`` where known)."""
+    (with a 0-based ``position`` where known). ``vectors`` are declared vectors; with
+    ``index_notation`` the vectors are also read off the text (:func:`vector_names`)."""
     table = SymbolTable(open=True)
+    names = list(vectors) + (vector_names(text) if index_notation else [])
+    for name in dict.fromkeys(names):
+        table.families[name] = sp.IndexedBase(name, real=True)
+    if table.families:
+        table.size = K
     try:
         parsed = parse_answer(text, table, limits=limits)
     except AnswerError as exc:
@@ -57,7 +88,8 @@ def parse_expression(text: str, *, limits: Limits = DEFAULT_LIMITS) -> Expressio
         raise ParseError("the expression is not a number")
     used = parsed.expr.free_symbols
     variables = {name: s for name, s in table.scalars.items() if s in used}
-    return Expression(text, parsed.expr, variables, parsed.syntax)
+    families = {n: b for n, b in table.families.items() if parsed.expr.has(b)}
+    return Expression(text, parsed.expr, variables, parsed.syntax, families)
 
 
 def parse_variable(text: str) -> str:

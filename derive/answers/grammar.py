@@ -117,7 +117,8 @@ LATEX_NAMES = {"delta": "delta", "Sigma": "Sigma", "pi": "pi"}
 # --- the scalar functions of free-standing expressions (derive grad), also read in answers ---
 #: Plain names of the elementary and machine-learning functions beyond the answers' own.
 SCALAR_FUNCTIONS = {"sin": "sin", "cos": "cos", "tan": "tan", "atan": "atan", "arctan": "atan", "abs": "abs",
-                    "relu": "relu", "ReLU": "relu", "softplus": "softplus", "sigmoid": "sigma"}
+                    "relu": "relu", "ReLU": "relu", "softplus": "softplus", "sigmoid": "sigma",
+                    "logsumexp": "logsumexp", "log_softmax": "log_softmax"}
 FUNCTIONS.update(SCALAR_FUNCTIONS)
 LATEX_FUNCTIONS.update({"sin": "sin", "cos": "cos", "tan": "tan", "arctan": "atan"})
 #: Greek letters (LaTeX command or Unicode letter) are ordinary names, spelled out: \lambda, λ -> lambda.
@@ -133,7 +134,7 @@ LATEX_NAMES.update({"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi
 GREEK_UNICODE = {letter: name for name, letter in GREEK_LETTERS.items()}
 #: The functions of free-standing expressions, as listed in error messages.
 VOCABULARY = ("exp", "log (ln)", "sqrt", "abs", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh",
-              "sigma (σ, sigmoid)", "relu", "softplus", "logit")
+              "sigma (σ, sigmoid)", "relu", "softplus", "logit", "softmax", "log_softmax", "logsumexp")
 #: LaTeX commands dropped (sizing and spacing).
 LATEX_IGNORED = {"left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", ",", ";", ":", "!", " ", "displaystyle"}
 LATEX_TIMES = {"cdot", "times"}

@@ -83,6 +83,14 @@ class _PostLex(PostLex):
                         pending.extend(x for x in look[2:] if x)
                     else:
                         pending.extend(x for x in look[1:] if x)
+            elif t.type == "NAME" and t.value == "log" and (prev is None or prev.type != "UNDERSCORE"):
+                # log_softmax is one word; the lexer sees log _ softmax
+                look = [next(tokens, None) for _ in range(2)]
+                if all(look) and look[0].type == "UNDERSCORE" and look[1].value == "softmax":
+                    out = [g.tok("FUNC", "log_softmax", t)]
+                else:
+                    out = self._translate(t, prev)
+                    pending.extend(x for x in look if x)
             else:
                 out = self._translate(t, prev)
                 if self.table.open and len(out) == 1 and out[0].type == "NAME" and len(out[0].value) > 1 \
@@ -400,6 +408,12 @@ class _Build(Transformer):
             return tn.Tensor("col", sp.exp(a.entry) / denom)
         if name == "diag":
             return tn.diag(a, pos)
+        if name in ("log_softmax", "logsumexp"):
+            if not isinstance(a, tn.Tensor) or a.shape != "col":
+                raise ParseError(f"{name} takes a vector, as in {name}(z)", pos)
+            k = sp.Dummy("k", integer=True, positive=True)
+            log_denom = sp.log(sp.Sum(sp.exp(a.entry.xreplace({tn.ROW: k})), (k, 1, self._size())))
+            return tn.Tensor("col", a.entry - log_denom) if name == "log_softmax" else log_denom
         f = {"sigma": sigma, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt, "logit": logit,
              "cosh": sp.cosh, "sinh": sp.sinh, **_scalar_functions()}[name]
         return tn.elementwise(f, a)

@@ -33,11 +33,17 @@ EXAMPLES = """Examples:
 
   derive grad "x*sigma(x)" --wrt x --numpy swish.py
 
-Names: e and pi are constants; exp, log (ln), sqrt, abs, sin, cos, tan, atan, sinh, cosh, tanh,
-sigma (σ, \\sigma, sigmoid), relu, softplus, logit are functions; every other name (x, m, alpha,
-lambda, λ, x_1) is a real variable. A word directly before '(' must be a function: write
-alpha*(1 - x) for a product.
-"""
+  derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j
+
+""" + (  # one paragraph per line: the help formatter wraps it
+    "Names: e and pi are constants; exp, log (ln), sqrt, abs, sin, cos, tan, atan, sinh, cosh, tanh, "
+    "sigma (σ, \\sigma, sigmoid), relu, softplus, logit are functions; every other name (x, m, alpha, "
+    "lambda, λ, x_1) is a real variable. A word directly before '(' must be a function: write "
+    "alpha*(1 - x) for a product.\n\n"
+    "Index notation (--wrt z_j): every name with a letter subscript and every argument of softmax, "
+    "log_softmax, logsumexp is a vector of length K; sum_k runs over 1..K; a vector t is a target "
+    "distribution where the derivation needs sum_k t_k = 1.\n"
+)
 
 
 class _TimeLimit(BaseException):
@@ -85,8 +91,8 @@ def grad(
                                                   "('\\log\\left(1 + e^{x}\\right)')."),
     wrt: List[str] = typer.Option(..., "--wrt", help="Differentiate with respect to this variable; repeat the "
                                                     "option for several (one result each)."),
-    vector: Optional[str] = typer.Option(None, "--vector", help="Comma-separated names of vectors (not supported "
-                                                                "yet)."),
+    vector: Optional[str] = typer.Option(None, "--vector", help="Comma-separated names of vectors of length K "
+                                                                "(index notation: z_k, sum_k; implied by --wrt z_j)."),
     matrix: Optional[str] = typer.Option(None, "--matrix", help="Comma-separated names of matrices (not supported "
                                                                 "yet)."),
     latex: bool = LATEX,
@@ -143,6 +149,9 @@ def _module(expression: str, derivation, command: str, force: bool):
     from derive.codegen.user_module import UnstableModuleError, generate_user_module
     from derive.differentiate.functions import for_codegen
 
+    if any(r.expr.has(sp.Indexed, sp.Sum) for r in derivation.results):
+        typer.echo("Error: --numpy needs an expression in scalars (index notation is not generated yet)", err=True)
+        raise typer.Exit(2)
     value = for_codegen(derivation.steps[0].lhs.expr)
     gradients = [(r.lhs.variables[0], for_codegen(r.expr)) for r in derivation.results]
     try:

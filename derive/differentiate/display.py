@@ -78,7 +78,7 @@ def _negatives(expr: sp.Add) -> int:
 
 
 def _tier(factor: sp.Basic) -> int:
-    if isinstance(factor, sp.Symbol):
+    if isinstance(factor, (sp.Symbol, sp.Indexed)):
         return 0
     if isinstance(factor, sp.Derivative):
         return 4
@@ -95,6 +95,8 @@ def lecture_order(expr: sp.Basic, top: bool = True) -> sp.Basic:
     whole expression, not a term of a sum (only then is a minus sign taken into a factor)."""
     if isinstance(expr, sp.Derivative):
         return sp.Derivative(lecture_order(expr.expr), *expr.variables)
+    if isinstance(expr, sp.Sum):
+        return sp.Sum(lecture_order(expr.function), *expr.limits)
     if isinstance(expr, sp.Pow) and isinstance(expr.base, sp.Add):
         return sp.Pow(lecture_order(expr.base), expr.exp, evaluate=False)
     if isinstance(expr, sp.Add):
@@ -112,9 +114,9 @@ def lecture_order(expr: sp.Basic, top: bool = True) -> sp.Basic:
             # -(t - m) e^{-2r} -> (m - t) e^{-2r}
             coeff, factors = -coeff, tuple(-f if f is sums[0] else f for f in factors)
         factors = sorted(factors, key=lambda f: (_tier(f), sp.count_ops(f), sp.default_sort_key(f)))
-        shown = [lecture_order(f) if isinstance(f, (sp.Add, sp.Derivative)) or (f.is_Pow and isinstance(f.base, sp.Add))
-                 else f for f in factors]
+        shown = [lecture_order(f) if isinstance(f, (sp.Add, sp.Derivative, sp.Sum))
+                 or (f.is_Pow and isinstance(f.base, sp.Add)) else f for f in factors]
         if len(shown) == 1 and not isinstance(shown[0], Total):
-            return expr
+            return expr if shown[0] == factors[0] else coeff * shown[0]
         return coeff * Product(*shown) if coeff != 1 else Product(*shown)
     return expr

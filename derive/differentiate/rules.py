@@ -29,9 +29,15 @@ class Applied:
     rule: str
 
 
+def dependency(x: sp.Basic) -> sp.Basic:
+    """What ``g`` must contain to depend on ``x``: ``x`` itself, or for a vector entry
+    :math:`z_j` the whole vector ``z`` (:math:`z_k` depends on :math:`z_j` when k = j)."""
+    return x.base if isinstance(x, sp.Indexed) else x
+
+
 def pending(g: sp.Basic, x: sp.Symbol) -> sp.Basic:
     """:math:`dg/dx`, unevaluated unless it is 0 (constant ``g``) or 1 (``g = x``)."""
-    if not g.has(x):
+    if not g.has(dependency(x)):
         return sp.S.Zero
     if g == x:
         return sp.S.One
@@ -48,10 +54,16 @@ def first_pending(expr: sp.Basic) -> sp.Derivative | None:
 
 def apply_rule(g: sp.Basic, x: sp.Symbol) -> Applied:
     """One rule applied to :math:`dg/dx`."""
-    if not g.has(x):
+    if not g.has(dependency(x)):
         return Applied(sp.S.Zero, "derivative of a constant")
     if g == x:
         return Applied(sp.S.One, f"${sp.latex(x)}' = 1$")
+    if isinstance(x, sp.Indexed):
+        from derive.differentiate.indexed import index_rule
+
+        found = index_rule(g, x)
+        if found is not None:
+            return Applied(*found)
     if isinstance(g, sp.Add):
         return _linearity(g, x)
     if isinstance(g, sp.Mul):
@@ -70,22 +82,22 @@ def _linearity(g: sp.Add, x: sp.Symbol) -> Applied:
     r""":math:`(\sum_i c_i g_i)' = \sum_i c_i g_i'`."""
     parts, scaled = [], False
     for term in g.args:
-        c, rest = term.as_independent(x, as_Add=False)
-        scaled = scaled or (c != 1 and rest.has(x))
+        c, rest = term.as_independent(dependency(x), as_Add=False)
+        scaled = scaled or (c != 1 and rest.has(dependency(x)))
         parts.append(c * pending(rest, x))
     rule = "linearity: sum rule and constant factors" if scaled else "linearity: sum rule"
     return Applied(sp.Add(*parts), rule)
 
 
 def _product(g: sp.Mul, x: sp.Symbol) -> Applied:
-    c, rest = g.as_independent(x, as_Add=False)
+    c, rest = g.as_independent(dependency(x), as_Add=False)
     if c != 1:
         return Applied(c * pending(rest, x), "constant factor rule, $(c g)' = c g'$")
     factors = sp.Mul.make_args(rest)
     den = [f.base ** (-f.exp) for f in factors if f.is_Pow and f.exp.is_number and f.exp.is_negative]
     num = [f for f in factors if not (f.is_Pow and f.exp.is_number and f.exp.is_negative)]
     top, bottom = sp.Mul(*num), sp.Mul(*den)
-    if den and top.has(x) and bottom.has(x):
+    if den and top.has(dependency(x)) and bottom.has(dependency(x)):
         expr = (pending(top, x) * bottom - top * pending(bottom, x)) / bottom**2
         return Applied(expr, "quotient rule, $(f/g)' = (f'g - fg')/g^2$")
     terms = [sp.Mul(*factors[:n], pending(f, x), *factors[n + 1:]) for n, f in enumerate(factors)]
@@ -94,7 +106,7 @@ def _product(g: sp.Mul, x: sp.Symbol) -> Applied:
 
 def _power(g: sp.Pow, x: sp.Symbol) -> Applied:
     base, n = g.args
-    if not n.has(x):
+    if not n.has(dependency(x)):
         if base == x:
             return Applied(n * x ** (n - 1), "power rule, $(x^n)' = n x^{n-1}$")
         if n == -1:
@@ -103,7 +115,7 @@ def _power(g: sp.Pow, x: sp.Symbol) -> Applied:
             return Applied(pending(base, x) / (2 * sp.sqrt(base)),
                            "chain rule and the derivative of the square root, $(\\sqrt{g})' = g'/(2\\sqrt{g})$")
         return Applied(sp.Mul(n, base ** (n - 1), pending(base, x)), "power rule and chain rule, $(g^n)' = n g^{n-1} g'$")
-    if not base.has(x):
+    if not base.has(dependency(x)):
         return Applied(g * sp.log(base) * pending(n, x), "exponential rule, $(a^{g})' = a^{g} \\log(a) g'$")
     rewritten = sp.exp(n * sp.log(base))
     return Applied(pending(rewritten, x), "write $g^h = e^{h \\log g}$")
