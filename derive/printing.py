@@ -64,8 +64,10 @@ class _Text(StrPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Sum(self, expr):
-        var, lo, hi = expr.limits[0]
-        return f"Σ_{{{self._print(var)}={self._print(lo)}..{self._print(hi)}}} ({self._print(expr.function)})"
+        # limits[0] is the innermost sum: the outermost is written first
+        signs = " ".join(f"Σ_{{{self._print(var)}={self._print(lo)}..{self._print(hi)}}}"
+                         for var, lo, hi in reversed(expr.limits))
+        return f"{signs} ({self._print(expr.function)})"
 
     def _print_DiagMatrix(self, expr):
         return f"diag({self._print(expr.args[0])})"

@@ -116,3 +116,21 @@ def test_numpy_of_index_notation_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["grad", "logsumexp(z) - sum_k t_k*z_k", "--wrt", "z_j", "--numpy", str(out)])
     assert result.exit_code == 2 and "scalars" in result.output
     assert not out.exists()
+
+
+def test_double_sum_is_contracted_and_equal_sums_collected():
+    d = grad("sum_k sum_m z_k*z_m", "z_j")
+    assert d.verified
+    r = d.result("grad.z").expr.doit()
+    k = sp.Symbol("k", integer=True, positive=True)
+    assert r == 2 * sp.Sum(z[k], (k, 1, K))
+    check(d.result("grad.z").expr, sum(Z) ** 2)
+
+
+def test_sum_differentiated_by_a_scalar():
+    x = sp.Symbol("x", real=True)
+    d = grad("x^2*sum_k z_k + sum_k x*z_k^2", "x", vectors=["z"])
+    assert d.verified
+    k = sp.Symbol("k", integer=True, positive=True)
+    expected = 2 * x * sp.Sum(z[k], (k, 1, K)) + sp.Sum(z[k] ** 2, (k, 1, K))
+    assert sp.simplify(d.result("grad.x").expr.doit() - expected) == 0

@@ -32,6 +32,7 @@ from derive.differentiate.display import lecture_order
 from derive.differentiate.functions import DEFINITIONS, MEANINGS
 from derive.differentiate.indexed import DEFINITIONS as INDEX_DEFINITIONS
 from derive.differentiate.indexed import as_notation, index_simplifications, sums_to_one
+from derive.differentiate.proving import prove_step
 from derive.differentiate.rules import NoRuleError, apply_rule, first_pending
 from derive.differentiate.simplify import simplification_steps
 from derive.notation import K
@@ -271,7 +272,7 @@ def grad(expr: str, wrt: str | Sequence[str], vectors: Sequence[str] = (), matri
     for x in xs:
         chain = d.chain(f"Derivative with respect to {to_text(x)}", sp.Derivative(shown, x))
         for new, rule in derivative_steps(f, x, extra):
-            chain.step(lecture_order(new), rule)
+            chain.step(lecture_order(new), rule, prover=prove_step)
         chains.append(chain)
     for func in _notation_used([f] + [c.last for c in chains]):
         latex, text = MEANINGS[func]

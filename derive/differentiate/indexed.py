@@ -16,7 +16,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.context import Rewrite
-from derive.indices import contract_deltas, pull_constants
+from derive.indices import contract_deltas
 from derive.notation import K
 
 
@@ -123,9 +123,6 @@ def index_rule(g: sp.Basic, x: sp.Indexed):
     if isinstance(g, sp.Indexed) and g.base == z:
         (k,) = g.indices
         return sp.KroneckerDelta(k, j), f"$\\partial {sp.latex(g)} / \\partial {sp.latex(x)} = \\delta_{{{k}{j}}}$"
-    if isinstance(g, sp.Sum):
-        return (sp.Sum(sp.Derivative(g.function, x), *g.limits),
-                "linearity: the derivative of a sum is the sum of the derivatives")
     if isinstance(g, Softmax) and g.args[0] == z:
         k = g.args[1]
         return (g * (sp.KroneckerDelta(k, j) - Softmax(z, j)),
@@ -135,12 +132,73 @@ def index_rule(g: sp.Basic, x: sp.Indexed):
     return None
 
 
+def _split_sum(s: sp.Sum) -> sp.Basic:
+    """A sum (over one index or several) split over ``+``, factors free of its indices taken out,
+    and an index its body does not use summed away (a factor K)."""
+    variables = {lim[0] for lim in s.limits}
+    out = []
+    for term in sp.Add.make_args(sp.expand(s.function)):
+        inside = [f for f in sp.Mul.make_args(term) if f.free_symbols & variables]
+        outside = [f for f in sp.Mul.make_args(term) if not f.free_symbols & variables]
+        body = sp.Mul(*inside)
+        limits = [lim for lim in s.limits if lim[0] in body.free_symbols]
+        count = sp.Mul(*[hi - lo + 1 for var, lo, hi in s.limits if var not in body.free_symbols])
+        out.append(sp.Mul(*outside) * count * (sp.Sum(body, *limits) if limits else body))
+    return sp.Add(*out)
+
+
+def split_sums(expr: sp.Basic) -> sp.Basic:
+    """:func:`_split_sum` everywhere (sums over one index as :func:`derive.indices.pull_constants`)."""
+    return expr.replace(lambda e: isinstance(e, sp.Sum), _split_sum)
+
+
+def _contract_sum(s: sp.Sum) -> sp.Basic:
+    r""":math:`\sum_k \delta_{jk} f_k = f_j` in a sum over one or several indices."""
+    body = s.function
+    for factor in sp.Mul.make_args(body):
+        if isinstance(factor, sp.KroneckerDelta):
+            for var, lo, hi in s.limits:
+                a, b = factor.args
+                partner = b if a == var else a if b == var else None
+                if partner is not None and var not in partner.free_symbols:
+                    rest = (body / factor).xreplace({var: partner})
+                    limits = [lim for lim in s.limits if lim[0] != var]
+                    return _contract_sum(sp.Sum(rest, *limits)) if limits else rest
+    return s
+
+
+def contract_sums(expr: sp.Basic) -> sp.Basic:
+    """:func:`_contract_sum` everywhere, after splitting the sums so that each term is contracted."""
+    return contract_deltas(split_sums(expr).replace(lambda e: isinstance(e, sp.Sum), _contract_sum))
+
+
+def rename_bound(expr: sp.Basic) -> sp.Basic:
+    """Every sum over one index written with the same index letter (the first of k, m, n, l not
+    free in the expression), so that equal sums are seen to be equal and combine."""
+    from derive.answers.symbols import index_symbol
+
+    free = {str(s) for s in expr.free_symbols}
+    letter = next((c for c in "kmnlpq" if c not in free), None)
+    if letter is None:
+        return expr
+    new = index_symbol(letter)
+
+    def rename(s: sp.Sum) -> sp.Basic:
+        if len(s.limits) != 1 or s.limits[0][0] == new or new in s.function.free_symbols:
+            return s
+        var, lo, hi = s.limits[0]
+        return sp.Sum(s.function.xreplace({var: new}), (new, lo, hi))
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), rename)
+
+
 def index_simplifications(distributions: tuple[sp.IndexedBase, ...]):
     """(simplification, rule) pairs for index expressions, in order."""
     out = [
-        (lambda e: pull_constants(sp.expand(e)) if e.has(sp.Sum) else e,
+        (lambda e: split_sums(e) if e.has(sp.Sum) else e,
          "split the sum; take out the factors that do not depend on its index"),
-        (contract_deltas, r"$\sum_k \delta_{jk} f_k = f_j$"),
+        (contract_sums, r"$\sum_k \delta_{jk} f_k = f_j$"),
+        (rename_bound, "rename the summation index (a bound index is a dummy); collect equal sums"),
     ]
     for base in distributions:
         out.append((sums_to_one(base), f"${sp.latex(base)}$ is a distribution, $\\sum_k {sp.latex(base)}_k = 1$"))

@@ -58,6 +58,9 @@ def apply_rule(g: sp.Basic, x: sp.Symbol) -> Applied:
         return Applied(sp.S.Zero, "derivative of a constant")
     if g == x:
         return Applied(sp.S.One, f"${sp.latex(x)}' = 1$")
+    if isinstance(g, sp.Sum):
+        return Applied(sp.Sum(pending(g.function, x), *g.limits),
+                       "linearity: the derivative of a sum is the sum of the derivatives")
     if isinstance(x, sp.Indexed):
         from derive.differentiate.indexed import index_rule
 
