@@ -46,8 +46,8 @@ class Expression:
     vectors: dict[str, sp.IndexedBase] = field(default_factory=dict)
 
 
-_SUBSCRIPTED = re.compile(r"(?<![A-Za-z\\])([A-Za-z]+)_(?:\{\s*)?[A-Za-z]")
-_VECTOR_ARGUMENT = re.compile(r"(?:softmax|logsumexp)\}?\s*(?:\\left)?\s*[({]\s*([A-Za-z]+)\s*(?:\\right)?\s*[)}]")
+_SUBSCRIPTED = r"(?<![A-Za-z\\])([A-Za-z]+)_(?:\{\s*)?[A-Za-z]"
+_VECTOR_ARGUMENT = r"(?:softmax|logsumexp)\}?\s*(?:\\left)?\s*[({]\s*([A-Za-z]+)\s*(?:\\right)?\s*[)}]"
 _NOT_VECTORS = {"sum", "delta", "log", "e", "pi"} | set(g.FUNCTIONS)
 
 
@@ -55,7 +55,7 @@ def vector_names(text: str) -> list[str]:
     """The vectors of an expression in index notation: names with a letter subscript (``t_k``)
     and arguments of ``softmax``, ``log_softmax``, ``logsumexp`` (a scan of the text: the parser
     must know them before it reads ``z``)."""
-    found = _SUBSCRIPTED.findall(text) + _VECTOR_ARGUMENT.findall(text)
+    found = re.findall(_SUBSCRIPTED, text) + re.findall(_VECTOR_ARGUMENT, text)  # no re.compile: see the security test
     return [n for n in dict.fromkeys(found) if n not in _NOT_VECTORS]
 
 
