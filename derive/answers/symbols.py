@@ -46,6 +46,8 @@ class SymbolTable:
     extra_indices: dict[str, sp.Symbol] = field(default_factory=dict)
     #: Order of (row, column) indices of a matrix answer, and the index of a vector answer.
     matrix_order: tuple[sp.Symbol, ...] = ()
+    #: A free-standing expression (no question): every unknown name is a new real scalar.
+    open_scalars: bool = False
 
     def index_names(self) -> tuple[str, ...]:
         return INDEX_LETTERS + tuple(self.extra_indices)
