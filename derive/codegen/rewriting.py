@@ -14,7 +14,8 @@ from typing import Callable
 
 import sympy as sp
 
-from derive.codegen.functions import DivOnePlus, LogSumExp, SigmaProduct, Where, expm1, log1p, softplus, to_plain
+from derive.codegen.functions import (Div, DivOnePlus, IfPositive, LogSumExp, SigmaProduct, Where, expm1, log1p,
+                                     softplus, to_plain)
 from derive.context import ProofContext, Uniform
 from derive.notation import SIGMA_DEFINITION, sigma
 
@@ -353,21 +354,22 @@ SOFTMAX_RATIO = TopDownRule(
 
 
 def _const_and_multiple(e, kind, power=1):
-    """For a sum ``e`` with a constant term ``c`` and a term ``-c f**power`` or ``+c f**power``
-    (``f`` an instance of ``kind``): ``(c, sign, f, other terms)``; else None."""
-    consts = [a for a in e.args if a.is_number]
-    if len(consts) != 1 or consts[0] == 0:
-        return None
-    c = consts[0]
+    """For a sum ``e`` with terms ``c`` and ``+c f**power`` or ``-c f**power`` (``f`` an instance of
+    ``kind``, ``c`` any factor free of ``f``): ``(c, sign, f, other terms)``; else None."""
     for a in e.args:
-        coeff, f = a.as_coeff_Mul()
-        if power != 1:
-            if not (f.is_Pow and f.exp == power):
+        for f in sp.Mul.make_args(a):
+            base = f.base if (power != 1 and f.is_Pow and f.exp == power) else (f if power == 1 else None)
+            if not isinstance(base, kind):
                 continue
-            f = f.base
-        if isinstance(f, kind) and abs(coeff) == abs(c):
-            others = [b for b in e.args if b is not a and b is not c]
-            return c, sp.sign(coeff / c), f, others
+            coeff = a / f
+            if coeff.has(base):
+                continue
+            for b in e.args:
+                if b is a or b == 0:
+                    continue
+                if b == coeff or b == -coeff:
+                    others = [g for g in e.args if g is not a and g is not b]
+                    return b, (1 if b == coeff else -1), base, others
     return None
 
 
@@ -567,11 +569,102 @@ SUM_OVER_ROOT = Rule(
      _together_with_root(2 * u ** 2 / (sp.sqrt(1 + u ** 2) + 1) - u ** 2 / sp.sqrt(1 + u ** 2))),
 )
 
+def _sign_split(w):
+    e = _exp_neg_abs(w)
+    return sp.Max(e, sp.Heaviside(w, 1)) / (1 + e)
+
+
+#: sigma(w) = max(E, H(w)) / (1 + E) with E = e^{-|w|} (sigmoid.symmetry, as SIGMA_BY_SIGN), applied
+#: when a user module is printed: sigma(w) and sigma(-w) then share E and 1 + E.
+SIGMA_SIGN_SPLIT = Rule(
+    "sigma_sign_split",
+    "sigmoid.symmetry",
+    lambda e: isinstance(e, sigma),
+    lambda e: _sign_split(e.args[0]),
+    (t * sigma(u) * sigma(-u), t * _sign_split(u) * _sign_split(-u)),
+)
+
+def _stable_softplus(w):
+    return sp.Add(sp.Max(w, 0), log1p(_exp_neg_abs(w)), evaluate=False)
+
+
+def _log_softplus(w):
+    e = sp.exp(w)
+    # For w < 0: log log1p(E) = w + log(log1p(E)/E), E = e^w; where E underflows to 0 the second
+    # term is -E/2 + ... = 0 to double precision (the select is exact: e^w > 0 always).
+    small = w + IfPositive(e, sp.log(Div(log1p(e), e)), 0)
+    return Where(sp.StrictLessThan(w, 0), small, sp.log(_stable_softplus(w)))
+
+
+#: log softplus(w) = w + log(log1p(e^w)/e^w): no log(0) where softplus(w) underflows (w < -745).
+LOG_SOFTPLUS = Rule(
+    "log_softplus",
+    "log(1 + e^w) = e^w (log(1 + e^w)/e^w)",
+    lambda e: isinstance(e, sp.log) and isinstance(e.args[0], softplus),
+    lambda e: _log_softplus(e.args[0].args[0]),
+    (sp.log(softplus(u)), _log_softplus(u)),
+)
+
+
+def _sigma_over_softplus_parts(e):
+    factors = sp.Mul.make_args(e)
+    for f in factors:
+        if isinstance(f, sigma):
+            den = softplus(f.args[0]) ** -1
+            if den in factors:
+                return [g for g in factors if g is not f and g != den], f.args[0]
+    return None
+
+
+def _sigma_over_softplus(w):
+    e, e_neg = sp.exp(w), sp.exp(-w)
+    # w < 0: sigma/softplus = (E / log1p(E)) / (1 + E), and E / log1p(E) -> 1 where E underflows.
+    small = IfPositive(e, Div(e, log1p(e)), 1) / (1 + e)
+    large = 1 / ((1 + e_neg) * (w + log1p(e_neg)))
+    return Where(sp.StrictLessThan(w, 0), small, large)
+
+
+#: sigma(w) / softplus(w) without 0/0 where both underflow (w < -745); the ratio tends to 1.
+SIGMA_OVER_SOFTPLUS = Rule(
+    "sigma_over_softplus",
+    "sigma(w) = e^w / (1 + e^w), softplus(w) = log(1 + e^w)",
+    lambda e: e.is_Mul and _sigma_over_softplus_parts(e) is not None,
+    lambda e: sp.Mul(*_sigma_over_softplus_parts(e)[0]) * _sigma_over_softplus(_sigma_over_softplus_parts(e)[1]),
+    (t * sigma(u) / softplus(u), t * _sigma_over_softplus(u)),
+)
+
+
+def _zero_guard_factor(e):
+    """For a product with a factor e^v and a factor that can be exactly 0 (a sum, or a power of a
+    sum): that factor; else None."""
+    factors = sp.Mul.make_args(e)
+    if not any(isinstance(f, sp.exp) and f.args[0].free_symbols for f in factors):
+        return None
+    for f in factors:
+        base = f.base if f.is_Pow and f.exp.is_positive and f.exp.is_integer else f
+        if base.is_Add and base.free_symbols:
+            return base
+    return None
+
+
+#: p e^v = (0 if p = 0 else p e^v): exact, and where e^v overflows to inf at p = 0 (a Gaussian with
+#: a learned log-scale, (y - mu)^2 e^{-2s} at y = mu) the result is 0, not inf * 0 = NaN.
+ZERO_TIMES_EXP = Rule(
+    "zero_times_exp",
+    "0 * a = 0",
+    lambda e: e.is_Mul and _zero_guard_factor(e) is not None,
+    lambda e: Where(sp.Eq(_zero_guard_factor(e), 0), 0, e),
+    (t * (u - t) ** 2 * sp.exp(-2 * u), Where(sp.Eq(u - t, 0), 0, t * (u - t) ** 2 * sp.exp(-2 * u))),
+)
+
 #: The rules for user expressions, in the order they are applied (each to a fixed point).
-USER_RULES = (SIGMA_FROM_EXP, TANH_RATIO, LOG_COSH, SOFTPLUS_FROM_LOG, LOG_SUM_EXP, SOFTMAX_RATIO, LSE_SHIFT,
+USER_RULES = (SIGMA_FROM_EXP, TANH_RATIO, LOG_COSH, SOFTPLUS_FROM_LOG, LOG_SOFTPLUS, SIGMA_OVER_SOFTPLUS,
+              LOG_SUM_EXP, SOFTMAX_RATIO, LSE_SHIFT,
               SIGMA_SYMMETRY_ANY, LOG_SIGMA, TANH_SQUARE, TANH_SHIFT, EXPM1, SUM_OVER_ROOT, SQRT_RATIONALISE, LOG1P)
 #: Proved as well (same function as TANH_SHIFT, the other sign).
-USER_RULE_PROOFS = USER_RULES + (TANH_SHIFT_MINUS,)
+USER_RULE_PROOFS = USER_RULES + (TANH_SHIFT_MINUS, SIGMA_SIGN_SPLIT, SOFTPLUS_STABLE, ZERO_TIMES_EXP)
+#: Applied once, last, when the module is printed: guards, and the notation in primitive stable form.
+PRINT_RULES = (ZERO_TIMES_EXP, SIGMA_SIGN_SPLIT, SOFTPLUS_STABLE)
 
 _PROOF_CONTEXT = ProofContext(
     definitions=(SIGMA_DEFINITION, to_plain),

@@ -174,7 +174,10 @@ class Truth:
                             size = max(size, float(a))
                 except (ZeroDivisionError, ValueError, OverflowError, TypeError):
                     pass
-        return int(min(MAX_DIGITS, 30 + 0.9 * size))
+        # tiny inputs: cosh(x) - 1 ~ x^2 / 2 needs twice their number of leading zeros
+        tiny = min((abs(float(x)) for x in point if x != 0.0), default=1.0)
+        zeros = max(0.0, -math.log10(tiny)) if tiny > 0 else 0.0
+        return int(min(MAX_DIGITS, 30 + 0.9 * size + 2 * zeros))
 
     @staticmethod
     def _real(v, dps):
