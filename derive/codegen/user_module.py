@@ -56,9 +56,11 @@ _proved = False
 def _prove_once():
     global _proved
     if not _proved:
-        from derive.codegen.rewriting import USER_RULE_PROOFS, prove_rules
+        from derive.codegen.rewriting import USER_RULE_PROOFS, prove_rule_outputs, prove_rules
 
-        prove_rules(USER_RULE_PROOFS)  # no code is printed from a rewrite rule that is not an identity
+        # no code is printed from a rewrite rule that is not an identity, or does not do what it says
+        prove_rules(USER_RULE_PROOFS)
+        prove_rule_outputs(USER_RULE_PROOFS)
         _proved = True
 
 

@@ -28,16 +28,11 @@ def _sigmoid(u):
 
 
 def _logsumexp(*terms):
-    """log(sum_i e^{a_i}), max-shifted: m + log1p(sum of the other e^{a_i - m})."""
-    if len(terms) == 2:
-        return numpy.logaddexp(terms[0], terms[1])
-    a = numpy.stack(numpy.broadcast_arrays(*terms))
-    top = numpy.argmax(a, axis=0)
-    m = numpy.take_along_axis(a, top[None], axis=0)
-    e = numpy.exp(a - m)
-    numpy.put_along_axis(e, top[None], 0.0, axis=0)
-    out = m[0] + numpy.log1p(e.sum(axis=0))
-    return numpy.where(numpy.isinf(m[0]), m[0], out)
+    """log(sum_i e^{a_i}), max-shifted pairwise: logaddexp(a, b) = max + log1p(e^{-|a - b|})."""
+    out = terms[0]
+    for a in terms[1:]:
+        out = numpy.logaddexp(out, a)
+    return out
 
 
 def _arguments(given, function):
@@ -117,7 +112,11 @@ class UserPrinter(KernelPrinter):
 
 def print_kernel(name: str, exprs, symbols, names) -> str:
     """``def name(args): ...; return (e_1, ..., e_n)`` with common subexpressions shared."""
+    from derive.codegen.rewriting import PRINT_RULES
+
     printer = UserPrinter(names)
+    for rule in PRINT_RULES:
+        exprs = [rule(e) for e in exprs]
     cse_names = sp.numbered_symbols("_c")
     replacements, reduced = sp.cse(list(exprs), symbols=cse_names, optimizations=None, order="none")
     lines = [f"{printer.doprint(sym)} = {printer.doprint(sub)}" for sym, sub in replacements]
