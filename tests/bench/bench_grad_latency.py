@@ -1,6 +1,6 @@
 """Benchmark: `derive grad` end to end on scalar functions, against `python -c "import sympy"`.
 
-Run: python tests/bench/bench_grad.py [--runs N]
+Run: python tests/bench/bench_grad_latency.py [--runs N]
 Prints the median wall time and CPU time (user + system, of the child process) of each command
 over N runs (interleaved, measured in one run) and the ratio of the wall time to importing SymPy.
 Target (DESIGN.md): a scalar function in <= 3 s (median wall time). On a machine shared with other
