@@ -9,7 +9,8 @@ rewrite rule numerically.
 from __future__ import annotations
 
 import sympy as sp
-from sympy.codegen.cfunctions import log1p  # noqa: F401  (re-exported for the rules)
+from sympy.core.logic import fuzzy_and
+from sympy.codegen.cfunctions import expm1, log1p  # noqa: F401  (re-exported for the rules)
 
 
 class Where(sp.Function):
@@ -67,6 +68,40 @@ class softplus(sp.Function):
         return sp.log(1 + sp.exp(u))
 
 
+class LogSumExp(sp.Function):
+    r"""``LogSumExp(a_1, ..., a_n)`` :math:`= \log \sum_i e^{a_i}`, printed max-shifted
+    (``numpy.logaddexp``), so that no :math:`e^{a_i}` overflows and the largest term is exact."""
+
+    def _eval_is_extended_real(self):
+        return fuzzy_and(a.is_extended_real for a in self.args)
+
+    def _eval_rewrite_as_log(self, *args, **kwargs):
+        return sp.log(sp.Add(*[sp.exp(a) for a in args]))
+
+
+class IfPositive(sp.Function):
+    r"""``IfPositive(c, a, b)``: ``a`` where ``c > 0``, else ``b`` (``numpy.where``); kept
+    unevaluated even where SymPy knows ``c > 0`` (a guard against underflow of ``c`` in floating
+    point, which exact arithmetic never sees)."""
+
+    nargs = 3
+
+    def _numpycode(self, printer):
+        c, a, b = (printer._print(arg) for arg in self.args)
+        return f"numpy.where(numpy.greater({c}, 0.0), {a}, {b})"
+
+
+class Div(sp.Function):
+    r"""``Div(a, b)`` :math:`= a / b`, printed as a division (SymPy would turn
+    :math:`\log(1 + e^w)/e^w` into :math:`e^{-w}\log(1 + e^w)`, which overflows)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer):
+        a, b = (printer._print(arg) for arg in self.args)
+        return f"(({a}) / ({b}))"
+
+
 def to_plain(expr: sp.Basic) -> sp.Basic:
     """Replace the printing-only functions by plain SymPy (for proofs and mpmath evaluation)."""
     expr = expr.replace(lambda e: isinstance(e, Where), lambda e: e.rewrite(sp.Piecewise))
@@ -76,4 +111,8 @@ def to_plain(expr: sp.Basic) -> sp.Basic:
                         lambda e: e.args[2] * e.args[0] / (1 + e.args[0]) ** 2)
     expr = expr.replace(lambda e: isinstance(e, SigmaProduct),
                         lambda e: e.args[1] * sp.exp(-e.args[0]) / (1 + sp.exp(-e.args[0])) ** 2)
+    expr = expr.replace(lambda e: isinstance(e, IfPositive), lambda e: sp.Piecewise((e.args[1], e.args[0] > 0), (e.args[2], True)))
+    expr = expr.replace(lambda e: isinstance(e, Div), lambda e: e.args[0] / e.args[1])
+    expr = expr.replace(lambda e: isinstance(e, LogSumExp), lambda e: sp.log(sp.Add(*[sp.exp(a) for a in e.args])))
+    expr = expr.replace(lambda e: isinstance(e, expm1), lambda e: sp.exp(e.args[0]) - 1)
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))
