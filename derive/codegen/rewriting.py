@@ -318,7 +318,8 @@ def _exp_term(a):
 
 def _softmax_parts(e):
     factors = sp.Mul.make_args(e)
-    dens = [f for f in factors if f.is_Pow and f.exp.is_negative and f.exp.is_integer and _exp_sum(f.base)]
+    dens = [f for f in factors if f.is_Pow and f.exp.is_negative and f.exp.is_integer and _exp_sum(f.base)
+            and _one_plus_exp(f.base) is None]  # 1/(1 + e^w) is a sigmoid (SIGMA_FROM_EXP)
     if not dens:
         return None
     den = dens[0]
@@ -619,8 +620,8 @@ def _sigma_over_softplus_parts(e):
 def _sigma_over_softplus(w):
     e, e_neg = sp.exp(w), sp.exp(-w)
     # w < 0: sigma/softplus = (E / log1p(E)) / (1 + E), and E / log1p(E) -> 1 where E underflows.
-    small = IfPositive(e, Div(e, log1p(e)), 1) / (1 + e)
-    large = 1 / ((1 + e_neg) * (w + log1p(e_neg)))
+    small = IfPositive(e, Div(e, log1p(e)), 1) * sigma(-w)
+    large = sigma(w) / (w + log1p(e_neg))
     return Where(sp.StrictLessThan(w, 0), small, large)
 
 
