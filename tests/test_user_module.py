@@ -81,6 +81,9 @@ RULE_CASES = [
     (rw.LOG_SOFTPLUS, sp.log(softplus(x * y)), rw.log1p),
     (rw.SIGMA_OVER_SOFTPLUS, y * sigma(x) / softplus(x), rw.log1p),
     (rw.SUM_OVER_ROOT, x / sp.sqrt(1 + x ** 2) - 2 * x / (1 + sp.sqrt(1 + x ** 2)), None),
+    (rw.SOFTMAX_SHARED, sp.exp(-3 * LogSumExp(x - y, 0, 2 * x)), sp.Max),
+    (rw.SOFTMAX_SHARED_COMPLEMENT, y * rw.expm1(-LogSumExp(y, 0, x - y)), sp.Max),
+    (rw.ZERO_TIMES_EXP, (x - y) ** 2 * sp.exp(-y), rw.Where),
 ]
 
 
@@ -270,3 +273,28 @@ def test_gaussian_learned_log_scale_never_nan(gaussian, yv, muv, sv):
     assert not np.isnan(g_mu) and not np.isnan(g_s)
     if yv == muv:
         assert value == sv and g_mu == 0.0 and g_s == 1.0
+
+
+@pytest.fixture(scope="module")
+def softmax_ce():
+    z0, z1, z2 = sp.symbols("z0 z1 z2", real=True)
+    expr = -z1 + sp.log(sp.exp(z0) + sp.exp(z1) + sp.exp(z2))
+    return expr, (z0, z1, z2), _module(expr, [z0, z1, z2])
+
+
+@settings(max_examples=30, deadline=None)
+@given(zs=st.lists(st.one_of(st.floats(-800, 800), st.sampled_from([0.0, 1e-10, 40.0, -745.0])), min_size=3, max_size=3))
+def test_softmax_cross_entropy_and_its_gradient(softmax_ce, zs):
+    expr, symbols, (_, ns) = softmax_ce
+    kwargs = dict(zip(("z0", "z1", "z2"), zs))
+    grads = ns["gradient"](**kwargs)
+    value = ns["value"](**kwargs)
+    with mpmath.workdps(1000):
+        z = [mpmath.mpf(v) for v in zs]
+        total = sum(mpmath.exp(v) for v in z)
+        want_value = mpmath.log(total) - z[1]
+        want = [mpmath.exp(v) / total - (1 if i == 1 else 0) for i, v in enumerate(z)]
+    assert np.isfinite(value) and _rel(value, want_value) <= 1e-12
+    for got, truth in zip(grads, want):
+        assert np.isfinite(got)
+        assert _rel(got, truth) <= 1e-12, (zs, float(got), truth)

@@ -102,6 +102,16 @@ class Div(sp.Function):
         return f"(({a}) / ({b}))"
 
 
+class ExpOf(sp.Function):
+    r"""``ExpOf(a)`` :math:`= e^{a}`, printed as ``numpy.exp`` of ``a`` as written (SymPy would
+    turn :math:`e^{v + 2\log|p|}` back into :math:`p^2 e^{v}`, which overflows times 0)."""
+
+    nargs = 1
+
+    def _numpycode(self, printer):
+        return f"numpy.exp({printer._print(self.args[0])})"
+
+
 def to_plain(expr: sp.Basic) -> sp.Basic:
     """Replace the printing-only functions by plain SymPy (for proofs and mpmath evaluation)."""
     expr = expr.replace(lambda e: isinstance(e, Where), lambda e: e.rewrite(sp.Piecewise))
@@ -113,6 +123,7 @@ def to_plain(expr: sp.Basic) -> sp.Basic:
                         lambda e: e.args[1] * sp.exp(-e.args[0]) / (1 + sp.exp(-e.args[0])) ** 2)
     expr = expr.replace(lambda e: isinstance(e, IfPositive), lambda e: sp.Piecewise((e.args[1], e.args[0] > 0), (e.args[2], True)))
     expr = expr.replace(lambda e: isinstance(e, Div), lambda e: e.args[0] / e.args[1])
+    expr = expr.replace(lambda e: isinstance(e, ExpOf), lambda e: sp.exp(e.args[0]))
     expr = expr.replace(lambda e: isinstance(e, LogSumExp), lambda e: sp.log(sp.Add(*[sp.exp(a) for a in e.args])))
     expr = expr.replace(lambda e: isinstance(e, expm1), lambda e: sp.exp(e.args[0]) - 1)
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))

@@ -14,7 +14,7 @@ from typing import Callable
 
 import sympy as sp
 
-from derive.codegen.functions import (Div, DivOnePlus, IfPositive, LogSumExp, SigmaProduct, Where, expm1, log1p,
+from derive.codegen.functions import (Div, DivOnePlus, ExpOf, IfPositive, LogSumExp, SigmaProduct, Where, expm1, log1p,
                                      softplus, to_plain)
 from derive.context import ProofContext, Uniform
 from derive.notation import SIGMA_DEFINITION, sigma
@@ -318,7 +318,8 @@ def _exp_term(a):
 
 def _softmax_parts(e):
     factors = sp.Mul.make_args(e)
-    dens = [f for f in factors if f.is_Pow and f.exp.is_negative and f.exp.is_integer and _exp_sum(f.base)]
+    dens = [f for f in factors if f.is_Pow and f.exp.is_negative and f.exp.is_integer and _exp_sum(f.base)
+            and _one_plus_exp(f.base) is None]  # 1/(1 + e^w) is a sigmoid (SIGMA_FROM_EXP)
     if not dens:
         return None
     den = dens[0]
@@ -619,8 +620,8 @@ def _sigma_over_softplus_parts(e):
 def _sigma_over_softplus(w):
     e, e_neg = sp.exp(w), sp.exp(-w)
     # w < 0: sigma/softplus = (E / log1p(E)) / (1 + E), and E / log1p(E) -> 1 where E underflows.
-    small = IfPositive(e, Div(e, log1p(e)), 1) / (1 + e)
-    large = 1 / ((1 + e_neg) * (w + log1p(e_neg)))
+    small = IfPositive(e, Div(e, log1p(e)), 1) * sigma(-w)
+    large = sigma(w) / (w + log1p(e_neg))
     return Where(sp.StrictLessThan(w, 0), small, large)
 
 
@@ -647,14 +648,72 @@ def _zero_guard_factor(e):
     return None
 
 
-#: p e^v = (0 if p = 0 else p e^v): exact, and where e^v overflows to inf at p = 0 (a Gaussian with
-#: a learned log-scale, (y - mu)^2 e^{-2s} at y = mu) the result is 0, not inf * 0 = NaN.
+def _zero_guarded(e):
+    p = _zero_guard_factor(e)
+    factors = sp.Mul.make_args(e)
+    exps = [f for f in factors if isinstance(f, sp.exp)]
+    powers = [f for f in factors if f == p or (f.is_Pow and f.base == p)]
+    k = powers[0].exp if powers[0].is_Pow else sp.S.One
+    rest = sp.Mul(*[f for f in factors if f not in exps and f is not powers[0]])
+    sign = sp.sign(p) if k % 2 else sp.S.One
+    v = sp.Add(*[f.args[0] for f in exps])
+    return Where(sp.Eq(p, 0), 0, rest * sign * ExpOf(v + k * sp.log(sp.Abs(p))))
+
+
+#: p^k e^v = (0 if p = 0 else sign(p)^k e^{v + k log|p|}): where e^v overflows or p^k underflows
+#: while the product is a double (a Gaussian with a learned log-scale, (y - mu)^2 e^{-2s} at
+#: s = -745) the result is that double, not inf * 0 = NaN.
 ZERO_TIMES_EXP = Rule(
     "zero_times_exp",
-    "0 * a = 0",
+    "p^k e^v = sign(p)^k e^(v + k log|p|) for p != 0",
     lambda e: e.is_Mul and _zero_guard_factor(e) is not None,
-    lambda e: Where(sp.Eq(_zero_guard_factor(e), 0), 0, e),
-    (t * (u - t) ** 2 * sp.exp(-2 * u), Where(sp.Eq(u - t, 0), 0, t * (u - t) ** 2 * sp.exp(-2 * u))),
+    _zero_guarded,
+    (t * (u - t) ** 2 * sp.exp(-2 * u), Where(sp.Eq(u - t, 0), 0, t * ExpOf(-2 * u + 2 * sp.log(sp.Abs(u - t))))),
+)
+
+def _softmax_power_parts(e):
+    """For ``e = exp(k LogSumExp(c))`` with k a negative integer, or ``expm1(-LogSumExp(c))``,
+    and some c_j = 0: ``(k, c, j)`` (k = None for expm1)."""
+    if not isinstance(e, (sp.exp, expm1)):
+        return None
+    k, lse = e.args[0].as_coeff_Mul()
+    if not (isinstance(lse, LogSumExp) and k.is_Integer and k < 0 and sp.S.Zero in lse.args):
+        return None
+    if isinstance(e, expm1):
+        if k != -1:
+            return None
+        k = None
+    return k, lse.args, list(lse.args).index(sp.S.Zero)
+
+
+def _softmax_shared(e):
+    k, c, j = _softmax_power_parts(e)
+    d = [ci - c[0] for ci in c]  # = a_i - a_1 whichever a_j the vector c was shifted by
+    m = sp.Max(*d)
+    terms = [sp.exp(di - m) for di in d]
+    den = sp.Add(*terms)
+    if k is None:  # softmax_j - 1 = -(sum of the other entries): no cancellation
+        return -sp.Add(*[a for i, a in enumerate(terms) if i != j]) / den
+    return (terms[j] / den) ** (-k)
+
+
+#: exp(-n LogSumExp(a - a_j)) = (e^{d_j - M} / sum_i e^{d_i - M})^n with d = a - a_1, M = max d
+#: (shift invariance, softmax.shift_invariance), and expm1(-LogSumExp(a - a_j)) = softmax_j - 1 =
+#: -sum_{i != j} softmax_i; applied when a module is printed: every entry of a softmax then shares
+#: M, the e^{d_i - M} <= 1 and their sum.
+SOFTMAX_SHARED = Rule(
+    "softmax_shared_shift",
+    "softmax.shift_invariance",
+    lambda e: _softmax_power_parts(e) is not None,
+    _softmax_shared,
+    (t * sp.exp(-2 * LogSumExp(u - t, 0, -t)), t * _softmax_shared(sp.exp(-2 * LogSumExp(u - t, 0, -t)))),
+)
+SOFTMAX_SHARED_COMPLEMENT = Rule(
+    "softmax_shared_complement",
+    "softmax.shift_invariance, sum of softmax = 1",
+    SOFTMAX_SHARED.query,
+    SOFTMAX_SHARED.value,
+    (t * expm1(-LogSumExp(u - t, 0, -t)), t * _softmax_shared(expm1(-LogSumExp(u - t, 0, -t)))),
 )
 
 #: The rules for user expressions, in the order they are applied (each to a fixed point).
@@ -662,9 +721,10 @@ USER_RULES = (SIGMA_FROM_EXP, TANH_RATIO, LOG_COSH, SOFTPLUS_FROM_LOG, LOG_SOFTP
               LOG_SUM_EXP, SOFTMAX_RATIO, LSE_SHIFT,
               SIGMA_SYMMETRY_ANY, LOG_SIGMA, TANH_SQUARE, TANH_SHIFT, EXPM1, SUM_OVER_ROOT, SQRT_RATIONALISE, LOG1P)
 #: Proved as well (same function as TANH_SHIFT, the other sign).
-USER_RULE_PROOFS = USER_RULES + (TANH_SHIFT_MINUS, SIGMA_SIGN_SPLIT, SOFTPLUS_STABLE, ZERO_TIMES_EXP)
+USER_RULE_PROOFS = USER_RULES + (TANH_SHIFT_MINUS, SIGMA_SIGN_SPLIT, SOFTPLUS_STABLE, ZERO_TIMES_EXP, SOFTMAX_SHARED,
+                                  SOFTMAX_SHARED_COMPLEMENT)
 #: Applied once, last, when the module is printed: guards, and the notation in primitive stable form.
-PRINT_RULES = (ZERO_TIMES_EXP, SIGMA_SIGN_SPLIT, SOFTPLUS_STABLE)
+PRINT_RULES = (ZERO_TIMES_EXP, SOFTMAX_SHARED, SIGMA_SIGN_SPLIT, SOFTPLUS_STABLE)
 
 _PROOF_CONTEXT = ProofContext(
     definitions=(SIGMA_DEFINITION, to_plain),
@@ -674,7 +734,8 @@ _PROOF_CONTEXT = ProofContext(
 
 def prove_rule_outputs(rules) -> dict[str, str]:
     """Prove that each rule, applied to the left side of its template, changes it into an equal
-    expression (what the rule's code does, not only the identity it is named after)."""
+    expression (what the rule's code does, not only the identity it is named after). Where the
+    rule's output is the template's right side, :func:`prove_rules` proves that very pair."""
     from derive.derivation import ProofError
     from derive.proof import prove_equal
 
@@ -684,6 +745,9 @@ def prove_rule_outputs(rules) -> dict[str, str]:
         after = rule(before)
         if after == before:
             raise ProofError(f"rewrite rule {rule.name!r} does not apply to its own template")
+        if after == rule.template[1]:
+            methods[rule.name] = "as the template"  # the pair prove_rules proves
+            continue
         proof = prove_equal(before, after, _PROOF_CONTEXT)
         if not proof.verified:
             raise ProofError(f"rewrite rule {rule.name!r} changes {before} into {after}, not equal: {proof.detail}")
