@@ -198,9 +198,9 @@ def test_expr_several_variables_in_wrt_order(expr_file):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--expr", "x^2 +", "--wrt", "x"], "cannot read the expression"),
-    (["--expr", "__import__('os')", "--wrt", "x"], "cannot read the expression"),
-    (["--expr", "x^2", "--wrt", "y"], "not a variable of the expression"),
+    (["--expr", "x^2 +", "--wrt", "x"], "ends too early (at position 6)"),
+    (["--expr", "__import__('os')", "--wrt", "x"], "unexpected '_' (at position 1)"),
+    (["--expr", "x^2", "--wrt", "y"], "does not contain the variable 'y'"),
     (["--expr", "x^2"], "--expr needs --wrt"),
     (["--expr", "x^2", "--wrt", "x", "--against", "sigmoid.derivative"], "either --against"),
     ([], "either --against"),

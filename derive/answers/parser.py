@@ -254,8 +254,6 @@ class _Build(Transformer):
             joined = v + "_" + "".join(s.value for s in sub)
             if joined in t.scalars:
                 return t.scalars[joined]
-            if t.open_scalars and v not in t.families:
-                return t.scalars.setdefault(joined, sp.Symbol(joined, real=True))
         if v in t.families:
             base = t.families[v]
             if not sub:
@@ -275,8 +273,6 @@ class _Build(Transformer):
             raise self._unknown(f"{v}_{''.join(s.value for s in sub)}", pos)
         if v in t.scalars:
             return t.scalars[v]
-        if t.open_scalars and v not in ("e", "pi", "T"):
-            return t.scalars.setdefault(v, sp.Symbol(v, real=True))
         if v == "e":
             return sp.E
         if v == "pi":
@@ -612,18 +608,6 @@ def parse_answer(text: str, table: SymbolTable, *, syntax: str = "auto",
     expr = tn.to_index_form(value, table.matrix_order or table.indices)
     _check_free(expr, table)
     return Parsed(expr, used, shape)
-
-
-def parse_expression(text: str, *, syntax: str = "auto", limits: Limits = DEFAULT_LIMITS) -> sp.Expr:
-    """Parse a free-standing scalar expression (untrusted, e.g. ``derive gradcheck --expr``):
-    every name other than e, pi and the functions is a real scalar symbol of that name.
-
-    Raises only :class:`AnswerError`.
-    """
-    parsed = parse_answer(text, SymbolTable(open_scalars=True), syntax=syntax, limits=limits)
-    if parsed.shape != "scalar":
-        raise ParseError(f"expected a scalar expression, got a {parsed.shape} one")
-    return parsed.expr
 
 
 def _check_free(expr: sp.Basic, table: SymbolTable) -> None:

@@ -46,10 +46,7 @@ class SymbolTable:
     extra_indices: dict[str, sp.Symbol] = field(default_factory=dict)
     #: Order of (row, column) indices of a matrix answer, and the index of a vector answer.
     matrix_order: tuple[sp.Symbol, ...] = ()
-    #: A free-standing expression (no question): every unknown name is a new real scalar
-    #: (``derive gradcheck --expr``; ``derive grad`` uses :attr:`open`).
-    open_scalars: bool = False
-    #: A free-standing expression (``derive grad``): every name that is not a constant, function or
+    #: A free-standing expression (``derive grad``, ``derive gradcheck --expr``): every name that is not a constant, function or
     #: declared family is a new real scalar, created by :meth:`declare` (letter runs are not split).
     open: bool = False
 

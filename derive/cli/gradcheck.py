@@ -58,14 +58,11 @@ def gradcheck(
             _usage(f"no gradient check for {against!r}; result ids: {', '.join(TARGETS)}")
         signature, what = TARGETS[against].signature, against
     else:
-        from derive.answers.errors import AnswerError
         from derive.codegen.gradcheck import expression_target
 
         try:
             expression = expression_target(expr, list(wrt))
-        except AnswerError as exc:
-            _usage(f"cannot read the expression: {exc}")
-        except ValueError as exc:
+        except ValueError as exc:  # GradError: an unreadable expression or an unknown variable
             _usage(str(exc))
         signature = expression.signature
         what = "the derived gradient of " + expr + " by " + ", ".join(wrt)

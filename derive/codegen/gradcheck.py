@@ -281,26 +281,22 @@ class ExpressionTarget:
 
 
 def expression_target(text: str, wrt: list[str]) -> ExpressionTarget:
-    """Parse ``text`` with the safe answer grammar and differentiate it by each of ``wrt``.
+    """The gradient of ``text`` (untrusted: the language of ``derive grad``) by each of ``wrt``,
+    as ``derive grad`` derives and proves it.
 
-    Raises :class:`derive.answers.errors.AnswerError` for a bad expression, ValueError for a
-    variable that is not in it.
+    Raises :class:`derive.differentiate.GradError` (a ValueError) for a bad expression or a
+    variable that is not in it, :class:`derive.derivation.ProofError` if a step fails its proof.
     """
-    import sympy as sp
+    from derive.differentiate import grad
+    from derive.differentiate.functions import for_codegen
 
-    from derive.answers.parser import parse_expression
-    from derive.codegen.user_module import derivative
-    from derive.notation import LOGIT_DEFINITION
-
-    expr = LOGIT_DEFINITION(parse_expression(text))
-    by_name = {s.name: s for s in expr.free_symbols}
-    missing = [w for w in wrt if w not in by_name]
-    if missing:
-        raise ValueError(f"{', '.join(missing)} is not a variable of the expression "
-                         f"(its variables: {', '.join(sorted(by_name)) or 'none'})")
-    variables = [by_name[w] for w in wrt]
+    derivation = grad(text, wrt)
+    if any(len(r.lhs.variables) != 1 or not r.lhs.variables[0].is_Symbol for r in derivation.results):
+        raise ValueError("--expr takes scalar variables (index notation is not checked yet)")
+    expr = for_codegen(derivation.steps[0].lhs.expr)
+    variables = [r.lhs.variables[0] for r in derivation.results]
     symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    return ExpressionTarget(expr, variables, symbols, [derivative(expr, v) for v in variables])
+    return ExpressionTarget(expr, variables, symbols, [for_codegen(r.expr) for r in derivation.results])
 
 
 def _expression_cases(target: ExpressionTarget, rng):
