@@ -126,6 +126,31 @@ def test_categorical_unchecked_on_extreme_finite_rows():
     assert "Stable by shift invariance" in doc and "softmax.shift_invariance" in doc
 
 
+@settings(max_examples=200, deadline=None)
+@given(z=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=12),
+                    elements=st.floats(-1e4, 1e4, allow_nan=False)))
+def test_log_softmax_unchecked_matches_the_compensated_kernel(z):
+    # plain max-shift: d = z - max z rounded once (relative eps), the sum of K terms in [0, 1] and
+    # its log add (K + 2) eps absolute: within (K + 3) eps max(1, |log y|) of the <= 4 ulp kernel
+    k = z.shape[-1]
+    want = K.log_softmax(z, axis=-1)
+    got = K.log_softmax_unchecked(z)
+    assert got.shape == z.shape
+    assert np.all(np.abs(got - want) <= (k + 3) * EPS * np.maximum(1.0, np.abs(want)))
+
+
+def test_log_softmax_unchecked_on_extreme_finite_rows():
+    big = np.finfo(float).max
+    z = np.array([[1e308, -1e308, 0.0], [745.0, -745.0, 1e4], [-big, -big, -big], [0.0, 0.0, 0.0]])
+    with np.errstate(over="ignore"):  # floating-point warnings are the caller's
+        got = K.log_softmax_unchecked(z)
+    assert not np.isnan(got).any()
+    want = K.log_softmax(z, axis=-1)
+    np.testing.assert_allclose(got, want, rtol=4 * EPS)
+    doc = " ".join(K.log_softmax_unchecked.__doc__.split())
+    assert "Stable by shift invariance" in doc and "softmax.shift_invariance" in doc
+
+
 # --- the SGD loop on the training kernels ---------------------------------------------------------
 
 CASES = [

@@ -507,7 +507,35 @@ def categorical_training_kernels() -> list[KernelCode]:
          "S = e.sum(axis=1, keepdims=True)",
          f"y = {printer.doprint(y)}",
          f"return {printer.doprint(grad)}"],
-        [inv.lhs, ce.expr], "glm")]
+        [inv.lhs, ce.expr], "glm"), _log_softmax_unchecked(printer, inv)]
+
+
+def _log_softmax_unchecked(printer, inv) -> KernelCode:
+    r"""``log_softmax_unchecked``: :math:`\log y_i = d_i - \log \sum_k e^{d_k}` with
+    :math:`d = z - \max_k z_k`, the logarithm of ``softmax.shift_invariance`` (plain max-shift)."""
+    d, s = sp.symbols("d S", real=True)
+    z_i = next(a for a in inv.lhs.atoms(sp.Indexed) if a.indices[0].name == "i")
+    shift = next(a for a in inv.lhs.free_symbols if a.name == "c")
+    log_y = sp.expand_log(sp.log(inv.lhs), force=True)
+    log_y = log_y.replace(lambda a: isinstance(a, sp.Sum), lambda a: s).subs(z_i, d - shift)
+    return KernelCode(
+        "log_softmax_unchecked", "log_softmax_unchecked(z)",
+        r"""Log-softmax over the last axis for the training path (L-BFGS objectives): ``z`` (..., K)
+    float64 logits -> (..., K), :math:`\log \operatorname{softmax}(z)_i`.
+
+    No validation. Stable by shift invariance (``softmax.shift_invariance``, with
+    :math:`c = -\max_k z_k`): :math:`\log y_i = d_i - \log \sum_k e^{d_k}`,
+    :math:`d = z - \max z \le 0`, so nothing overflows and the sum is :math:`\ge 1`. This is the
+    plain max-shift (the rounding of :math:`z - \max z` and of the sum is not recovered): every
+    entry is within :math:`(K + 3)\varepsilon \max(1, |\log y_i|)` of the true value, ample for
+    a loss, but use :func:`log_softmax` (compensated, a few ulp) where the largest entries' last
+    digits matter. Floating-point warnings are the caller's (an entry :math:`z - \max z` beyond
+    the double range overflows to :math:`-\infty`, the right limit).""",
+        _sources("softmax.shift_invariance"),
+        ["d = z - z.max(axis=-1, keepdims=True)  # beyond the double range: -inf, so e^d = 0",
+         "S = numpy.exp(d).sum(axis=-1, keepdims=True)",
+         f"return {printer.doprint(log_y)}"],
+        [inv.lhs], "softmax")
 
 
 def dense_training_kernels() -> list[KernelCode]:

@@ -6,7 +6,7 @@ glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.p
 mlp.hidden_gradient, mlp.output_bias_gradient, mlp.output_weight_gradient,
 sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient,
 softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
-Digest of the source derivations (SHA-256): 226fa4f92949e124115a03f83d647bf788f508bc816e9f119c62aa87326825c9
+Digest of the source derivations (SHA-256): 5ff63bd90e67335b37a63d1dfccf8b82a88738999f09e08d16f155333cbef04a
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
@@ -54,6 +54,7 @@ __all__ = [
     'logistic_backward_unchecked',
     'tanh_backward_unchecked',
     'categorical_nll_grad_unchecked',
+    'log_softmax_unchecked',
     'dense_backward_unchecked',
     'dense_param_grads_unchecked',
     'dense_weight_grads_unchecked',
@@ -810,6 +811,26 @@ def categorical_nll_grad_unchecked(z, onehot):
     S = e.sum(axis=1, keepdims=True)
     y = e/S
     return y - onehot
+
+
+def log_softmax_unchecked(z):
+    r"""Log-softmax over the last axis for the training path (L-BFGS objectives): ``z`` (..., K)
+    float64 logits -> (..., K), :math:`\log \operatorname{softmax}(z)_i`.
+
+    No validation. Stable by shift invariance (``softmax.shift_invariance``, with
+    :math:`c = -\max_k z_k`): :math:`\log y_i = d_i - \log \sum_k e^{d_k}`,
+    :math:`d = z - \max z \le 0`, so nothing overflows and the sum is :math:`\ge 1`. This is the
+    plain max-shift (the rounding of :math:`z - \max z` and of the sum is not recovered): every
+    entry is within :math:`(K + 3)\varepsilon \max(1, |\log y_i|)` of the true value, ample for
+    a loss, but use :func:`log_softmax` (compensated, a few ulp) where the largest entries' last
+    digits matter. Floating-point warnings are the caller's (an entry :math:`z - \max z` beyond
+    the double range overflows to :math:`-\infty`, the right limit).
+
+    Generated from: softmax.shift_invariance.
+    """
+    d = z - z.max(axis=-1, keepdims=True)  # beyond the double range: -inf, so e^d = 0
+    S = numpy.exp(d).sum(axis=-1, keepdims=True)
+    return d - numpy.log(S)
 
 
 def dense_backward_unchecked(grad_out, inputs, weights):

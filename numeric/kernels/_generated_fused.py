@@ -6,7 +6,7 @@ glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.p
 mlp.hidden_gradient, mlp.output_bias_gradient, mlp.output_weight_gradient,
 sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient,
 softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
-Digest of the source derivations (SHA-256): 226fa4f92949e124115a03f83d647bf788f508bc816e9f119c62aa87326825c9
+Digest of the source derivations (SHA-256): 5ff63bd90e67335b37a63d1dfccf8b82a88738999f09e08d16f155333cbef04a
 
 numba and NumPy only (never SymPy): the 'fast' extra, ``pip install 'derive[fast]'``. Each
 kernel is the stable formula of the NumPy module next to this one, its arithmetic compiled by
