@@ -64,8 +64,10 @@ class _Text(StrPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Sum(self, expr):
-        var, lo, hi = expr.limits[0]
-        return f"Σ_{{{self._print(var)}={self._print(lo)}..{self._print(hi)}}} ({self._print(expr.function)})"
+        # limits[0] is the innermost sum: the outermost is written first
+        signs = " ".join(f"Σ_{{{self._print(var)}={self._print(lo)}..{self._print(hi)}}}"
+                         for var, lo, hi in reversed(expr.limits))
+        return f"{signs} ({self._print(expr.function)})"
 
     def _print_DiagMatrix(self, expr):
         return f"diag({self._print(expr.args[0])})"
@@ -107,13 +109,46 @@ _MACROS = {
     r"\operatorname{diag}": "diag", r"\operatorname{softmax}": "softmax", r"\mathbb{R}": "ℝ", r"\in": "∈",
     r"\top": "T", r"\min": "min", r"\max": "max", r"\approx": "≈", r"\%": "%", r"\mathbb{E}": "E", r"\quad": " ", r"\,": " ", r"\ ": " ", r"\dots": "...", r"\prod": "∏", r"\theta": "θ",
     r"\mid": "|",
+    r"\sin": "sin", r"\cos": "cos", r"\tan": "tan", r"\arctan": "atan", r"\sinh": "sinh", r"\cosh": "cosh",
+    r"\lvert": "|", r"\rvert": "|",
 }
 _MACRO_RE = re.compile("|".join(re.escape(m) + r"(?![A-Za-z])" for m in sorted(_MACROS, key=len, reverse=True)))
+
+
+def _group(text: str, start: int) -> int | None:
+    """The index just past the brace group opening at ``text[start]``, or None if unbalanced."""
+    depth = 0
+    for n in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[n], 0)
+        if depth == 0:
+            return n + 1
+    return None
+
+
+def _nested_fractions(text: str) -> str:
+    r"""``\frac{A}{B}`` with braces inside A or B (``\frac{1}{u^{2} + 1}``) as ``(A)/(B)``, and
+    ``\sqrt{A}`` as ``sqrt(A)``; the simple cases are left to the regular expressions."""
+    for macro in ("\\frac", "\\sqrt"):
+        while (at := text.find(macro + "{")) >= 0:
+            a0 = at + len(macro)
+            a1 = _group(text, a0)
+            if a1 is None:
+                break
+            if macro == "\\sqrt":
+                text = text[:at] + f"sqrt({_nested_fractions(text[a0 + 1:a1 - 1])})" + text[a1:]
+                continue
+            b1 = _group(text, a1) if a1 < len(text) and text[a1] == "{" else None
+            if b1 is None:
+                break
+            inner = [_nested_fractions(text[a0 + 1:a1 - 1]), _nested_fractions(text[a1 + 1:b1 - 1])]
+            text = text[:at] + f"({inner[0]})/({inner[1]})" + text[b1:]
+    return text
 
 
 def latex_to_text(latex: str) -> str:
     r"""Best-effort plain text of a short LaTeX snippet (``\partial \Sigma_C`` -> ``∂Σ_C``)."""
     text = _MACRO_RE.sub(lambda m: _MACROS[m.group(0)], latex)
+    text = _nested_fractions(text)
     text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", text)
     text = re.sub(r"\\(?:text|mathrm|mathbf|boldsymbol|operatorname|mathcal)\{([^{}]*)\}", r"\1", text)
     text = re.sub(r"\\(bar|hat)\{([^{}]*)\}", lambda m: m.group(2) + {"bar": "\u0304", "hat": "\u0302"}[m.group(1)], text)
@@ -121,6 +156,7 @@ def latex_to_text(latex: str) -> str:
     text = re.sub(r"\^\{([^{}]*)\}", r"^(\1)", text)
     text = text.replace(r"\left", "").replace(r"\right", "")
     text = re.sub(r"(∂|Σ|δ|σ) ", r"\1", text)
+    text = re.sub(r"\s+\)", ")", text)
     return text.replace("{", "").replace("}", "")
 
 

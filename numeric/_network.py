@@ -275,8 +275,13 @@ FUSED_BIAS_MAX_INPUTS = 4096
 
 
 def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float, alpha: float,
-              batch_size: int, rng: np.random.Generator, shuffle: bool, dropout: float) -> None:
+              batch_size: int, rng: np.random.Generator, shuffle: bool, dropout: float, update=None) -> None:
     """One epoch of minibatch SGD, updating ``coefs``/``intercepts`` in place.
+
+    ``update(params, grads)`` (optional: Adam, momentum) replaces the plain step: it gets the
+    parameter arrays and the gradients of the minibatch loss (mean NLL plus
+    $\\frac{\\alpha}{2 n_b}\\lVert W\\rVert^2$), output layer first, and updates the parameters in
+    place (``lr`` is then unused).
 
     ``T`` are the targets in training encoding (:func:`training_targets`, checked once per fit).
     The same computation as :func:`loss_and_gradients` per minibatch (without the loss) on the
@@ -321,7 +326,7 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
         xb = X[start:start + batch_size]
         tb = T[start:start + batch_size]
         nb = xb.shape[0]
-        step = lr / nb
+        step = lr / nb if update is None else 1.0 / nb  # with update: the steps are the gradients
         # dropout masks for the whole minibatch, layer by layer (row blocks do not change the draws)
         kept = [random((nb, w)) < keep for w in widths] if dropout else None
         if nb <= rows:
@@ -339,7 +344,9 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
                         (sW, sb), (pW, pb) = s, p
                         sW += pW
                         sb += pb
-        if fused:
+        if update is not None:
+            _apply_update(update, params, steps, fused, alpha / nb)
+        elif fused:
             for (Wb, W), step_Wb in zip(params, steps):
                 if alpha:  # L2 on the weights only: W <- W (1 - lr alpha / nb) - lr grad
                     W *= 1.0 - step * alpha
@@ -354,3 +361,21 @@ def sgd_epoch(X, T, coefs, intercepts, act: Activation, head: Head, *, lr: float
         for W, b, Wb in zip(coefs, intercepts, layers):
             W[...] = Wb[:-1]
             b[...] = Wb[-1]
+
+
+def _apply_update(update, params, grads, fused: bool, penalty: float) -> None:
+    """Add the L2 gradient ``penalty`` W to the weight gradients and hand parameters and
+    gradients (output layer first) to ``update``."""
+    if fused:
+        for (Wb, W), g in zip(params, grads):
+            if penalty:
+                g[:-1] += penalty * W
+        update([Wb for Wb, _ in params], grads)
+        return
+    flat_params, flat_grads = [], []
+    for (W, b), (gW, gb) in zip(params, grads):
+        if penalty:
+            gW += penalty * W
+        flat_params += [W, b]
+        flat_grads += [gW, gb]
+    update(flat_params, flat_grads)

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 FORMAT = "numeric-model/1"
-_SCALARS = ("n_features_in_", "n_layers_", "n_outputs_", "n_iter_", "out_activation_", "_y_ndim", "_n_out")
+_SCALARS = ("n_features_in_", "n_layers_", "n_outputs_", "n_iter_", "out_activation_", "_y_ndim", "_n_out",
+            "_multilabel", "label_names_")
 
 
 def _classes():

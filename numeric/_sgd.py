@@ -9,6 +9,7 @@ and a :class:`TrainingInterruptedWarning`.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Callable, Optional
 
@@ -45,7 +46,9 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     loss becomes NaN or infinite.
     """
     coefs, intercepts = est.coefs_, est.intercepts_
-    lr, alpha = float(est.learning_rate_init), float(est.alpha)
+    optimizer = est._optimizer  # a schedule (plain SGD), Momentum or Adam: numeric._solvers
+    update = getattr(optimizer, "update", None)
+    alpha = float(est.alpha)
     dropout = float(getattr(est, "dropout", 0.0))
     stopped = False
     # The starting loss only matters once a loss exceeds GROWTH_LIMIT (the limit is at least that),
@@ -54,16 +57,19 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
     start_loss = None
     T_train = training_targets(head, T, coefs[-1].shape[1])  # once per call, not per minibatch
     for _ in range(epochs):
+        lr = optimizer.value
         saved = [p.copy() for p in coefs + intercepts]
+        saved_optimizer = copy.deepcopy(optimizer) if update is not None else optimizer  # Adam/momentum state
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 sgd_epoch(X, T_train, coefs, intercepts, act, head, lr=lr, alpha=alpha, batch_size=batch_size,
-                          rng=rng, shuffle=bool(est.shuffle), dropout=dropout)
+                          rng=rng, shuffle=bool(est.shuffle), dropout=dropout, update=update)
                 z = logits(X, coefs, intercepts, act, fast=True)
                 loss = mean_loss(z, T, head, coefs, alpha)
         except KeyboardInterrupt:
             for p, s in zip(coefs + intercepts, saved):
                 p[...] = s
+            est._optimizer = saved_optimizer
             warnings.warn(f"Training interrupted by user during epoch {est.n_iter_ + 1}; the parameters of "
                           f"the last finished epoch ({est.n_iter_}) are kept.", TrainingInterruptedWarning,
                           stacklevel=3)
@@ -76,6 +82,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
                 loss > GROWTH_LIMIT and loss > GROWTH_LIMIT * max(abs(start_loss), 1.0)):
             for p, s in zip(coefs + intercepts, saved):
                 p[...] = s
+            est._optimizer = saved_optimizer
             if start_loss is None:
                 start_loss = _start_loss(X, T, start, len(coefs), act, head, alpha)
             what = "NaN or inf" if not np.isfinite(loss) else f"over {GROWTH_LIMIT:g} times its starting value {start_loss:.4g}"
@@ -87,6 +94,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
         est.n_iter_ = epoch
         est.t_ = getattr(est, "t_", 0) + X.shape[0]
         est.loss_curve_.append(loss)
+        est.loss_ = loss
         val_score = None
         if validation is not None:
             val_score = score(logits(validation[0], coefs, intercepts, act), validation[1])
@@ -98,6 +106,7 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
             if callback is not None:
                 callback({"epoch": epoch, "loss": loss, "train_score": train_score, "validation_score": val_score})
         if incremental:
+            optimizer.epoch_end(est.t_)
             continue
         stopped = _update_patience(est, loss, val_score)
         if stopped:
@@ -108,7 +117,8 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
         est._best_params = None
     if not incremental and not stopped and epochs > 0:
         warnings.warn(
-            f"SGD stopped at max_iter={epochs} epochs and the optimization hasn't converged yet.",
+            f"{'SGD' if est.solver == 'sgd' else 'Adam'} stopped at max_iter={epochs} epochs and the optimization "
+            "hasn't converged yet.",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -116,7 +126,8 @@ def train(est, X, T, *, epochs: int, act: Activation, head: Head, rng: np.random
 
 def _update_patience(est, loss: float, val_score) -> bool:
     """scikit-learn's rule: count epochs without an improvement of ``tol``; stop after
-    ``n_iter_no_change`` of them in a row."""
+    ``n_iter_no_change`` of them in a row, unless the schedule lowers the step instead
+    ("adaptive"). The step is scheduled after the count, before the stop."""
     if val_score is not None:
         if val_score < est.best_validation_score_ + est.tol:
             est._no_improvement_count += 1
@@ -132,9 +143,12 @@ def _update_patience(est, loss: float, val_score) -> bool:
             est._no_improvement_count = 0
         if loss < est.best_loss_:
             est.best_loss_ = loss
+    est._optimizer.epoch_end(est.t_)
     if est._no_improvement_count > est.n_iter_no_change:
         if est.verbose:
             what = "Validation score" if val_score is not None else "Training loss"
-            print(f"{what} did not improve more than tol={est.tol} for {est.n_iter_no_change} consecutive epochs. Stopping.")
-        return True
+            print(f"{what} did not improve more than tol={est.tol} for {est.n_iter_no_change} consecutive epochs.")
+        if est._optimizer.plateau(bool(est.verbose)):
+            return True
+        est._no_improvement_count = 0
     return False

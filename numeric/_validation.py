@@ -110,8 +110,11 @@ def check_array(X, *, name: str = "X", estimator: str = "estimator", ensure_min_
     return arr
 
 
-def check_target(y, n_samples: int, *, allow_2d: bool = False, estimator: str = "estimator") -> np.ndarray:
-    """Return ``y`` as an array of length ``n_samples``; a column vector is flattened with a warning."""
+def check_target(y, n_samples: int, *, allow_2d: bool = False, allow_multilabel: bool = False,
+                 estimator: str = "estimator") -> np.ndarray:
+    """Return ``y`` as an array of length ``n_samples``; a column vector is flattened with a warning
+    (unless ``allow_2d``). ``allow_multilabel`` also lets (N, K > 1) through (classifiers:
+    multilabel indicator matrices, checked by :func:`check_indicator_target`)."""
     if y is None:
         raise ValueError(f"{estimator} requires y to be passed, but the target y is None")
     if _is_sparse(y):
@@ -127,7 +130,7 @@ def check_target(y, n_samples: int, *, allow_2d: bool = False, estimator: str = 
             stacklevel=3,
         )
         arr = arr[:, 0]
-    if arr.ndim == 0 or arr.ndim > (2 if allow_2d else 1):
+    if arr.ndim == 0 or arr.ndim > (2 if allow_2d or allow_multilabel else 1):
         raise ValueError(f"y should be a 1d array, got an array of shape {arr.shape} instead.")
     if arr.shape[0] != n_samples:
         raise ValueError(
@@ -167,6 +170,29 @@ def check_class_target(y: np.ndarray) -> np.ndarray:
     if y.ndim != 1:
         raise ValueError(f"y should be a 1d array of class labels, got shape {y.shape}")
     return y
+
+
+def is_indicator_shape(y: np.ndarray) -> bool:
+    """A classification target of shape (N, K > 1): a multilabel indicator matrix."""
+    return y.ndim == 2 and y.shape[1] > 1
+
+
+def check_indicator_target(y: np.ndarray, estimator: str = "estimator") -> np.ndarray:
+    """A multilabel indicator target ``y`` (N, K) of 0/1 values (bools or numbers) as float64."""
+    if y.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{estimator}: a 2-D y (N, K) is a multilabel indicator matrix and must hold 0/1 "
+            f"numbers or bools, got dtype {y.dtype}"
+        )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("Input y contains NaN or infinity (inf); indicator targets must be 0 or 1.")
+    bad = (y != 0) & (y != 1)
+    if bad.any():
+        raise ValueError(
+            f"{estimator}: a 2-D y (N, K) is a multilabel indicator matrix and must hold only 0 "
+            f"and 1 (one column per label); found {np.unique(y[bad])[:5].tolist()}"
+        )
+    return y.astype(np.float64)
 
 
 def check_n_features(X: np.ndarray, expected: int, estimator: str) -> None:

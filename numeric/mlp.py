@@ -1,7 +1,9 @@
-"""Multilayer perceptrons trained by minibatch SGD on the generated kernels.
+"""Multilayer perceptrons trained on the generated kernels by Adam (default), minibatch SGD or L-BFGS
+(``solver``; see numeric/_solvers.py).
 
 ``MLPClassifier``: softmax output with categorical NLL (a single sigmoid logit with Bernoulli NLL
-for two classes). ``MLPRegressor``: identity output with Gaussian NLL (MSE/2), or with
+for two classes; for multilabel indicator targets (N, K) one sigmoid per label with Bernoulli NLL,
+i.e. binary cross-entropy, summed over the labels, as scikit-learn's). ``MLPRegressor``: identity output with Gaussian NLL (MSE/2), or with
 ``loss="poisson"`` the exp output with Poisson NLL. Parameter names, fitted attributes and methods
 follow scikit-learn's ``MLPClassifier``/``MLPRegressor``; ``dropout`` is added.
 """
@@ -17,13 +19,16 @@ from numeric._init import uniform_init
 from numeric._network import ACTIVATIONS, HEADS, logits
 from numeric._network import loss_and_gradients as _loss_and_gradients
 from numeric._sgd import train
+from numeric._solvers import check_solver_params, fit_lbfgs, glm_start, make_optimizer, stochastic_only
 from numeric._validation import (
     check_array,
     check_class_target,
+    check_indicator_target,
     check_n_features,
     check_numeric_target,
     check_random_state,
     check_target,
+    is_indicator_shape,
     not_fitted_error,
 )
 
@@ -35,6 +40,8 @@ class _SGDNetwork(Estimator):
     hidden_layer_sizes: tuple = ()
     activation: str = "identity"
     dropout: float = 0.0
+    #: the values ``solver`` may take
+    _solvers: tuple = ("sgd", "adam", "lbfgs")
 
     # ---- parameters -------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -68,6 +75,7 @@ class _SGDNetwork(Estimator):
         bs = self.batch_size
         if not (bs == "auto" or (isinstance(bs, numbers.Integral) and bs >= 1)):
             raise ValueError(f"{name}: batch_size must be 'auto' or a positive int, got {bs!r}")
+        check_solver_params(self, self._solvers)
 
     def _batch(self, n: int) -> int:
         return min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
@@ -101,9 +109,15 @@ class _SGDNetwork(Estimator):
         self._best_params = None
         self.validation_scores_ = None
         self.best_validation_score_ = None
+        self._optimizer = make_optimizer(self)
 
     def _run(self, X, T, y_raw, epochs: int, incremental: bool, callback=None) -> None:
         act, head = ACTIVATIONS[self.activation], HEADS[self.out_activation_]
+        if self.solver == "lbfgs":
+            self._run_lbfgs(X, T, y_raw, act, head, callback)
+            return
+        if not hasattr(self, "_optimizer"):  # a loaded model trained further by partial_fit
+            self._optimizer = make_optimizer(self)
         validation = None
         if self.early_stopping and not incremental:
             n_val = max(1, int(round(self.validation_fraction * X.shape[0])))
@@ -126,10 +140,20 @@ class _SGDNetwork(Estimator):
         train(self, X, T, epochs=epochs, act=act, head=head, rng=self._rng, incremental=incremental,
               batch_size=self._batch(X.shape[0]), validation=validation, score=score, callback=callback)
 
-    def fit(self, X, y, callback=None):
-        """Train from a fresh initialisation for up to ``max_iter`` epochs.
+    def _run_lbfgs(self, X, T, y_raw, act, head, callback) -> None:
+        if not self._sizes:  # a GLM (convex): started where scikit-learn starts
+            self.coefs_, self.intercepts_ = glm_start(head.name, T, X.shape[1], self._n_out)
 
-        ``callback(info)``, if given, is called after every epoch with
+        def score(z, y):
+            return self._score_logits(z, y_raw if y is None else y)
+
+        fit_lbfgs(self, X, T, act=act, head=head, glm=not self._sizes, score=score, callback=callback)
+
+    def fit(self, X, y, callback=None):
+        """Train from a fresh initialisation for up to ``max_iter`` epochs (``solver`` 'sgd',
+        'adam') or L-BFGS iterations ('lbfgs').
+
+        ``callback(info)``, if given, is called after every epoch (iteration) with
         ``{"epoch", "loss", "train_score", "validation_score"}``.
         """
         self._check_params()
@@ -171,14 +195,54 @@ class _SGDNetwork(Estimator):
 
 
 class _ClassifierMixin:
+    r"""Class labels (N,): softmax (or, for two classes, one sigmoid) output. Multilabel indicator
+    targets (N, K > 1) of 0/1: one sigmoid per label, Bernoulli NLL
+    :math:`\sum_k \operatorname{softplus}(\bar y_k) - t_k \bar y_k` (the generated
+    ``bernoulli_nll`` kernels); ``classes_`` is ``0..K-1`` (the columns), ``predict`` returns the
+    (N, K) int indicator :math:`[\sigma(\bar y_{nk}) > 0.5]`, ``predict_proba`` the (N, K)
+    per-label probabilities :math:`\sigma(\bar y_{nk})`, ``score`` the subset accuracy; as
+    scikit-learn's ``MLPClassifier``."""
+
     _estimator_type = "classifier"
     #: output for two classes: "logistic" (one sigmoid logit) or "softmax" (two logits)
     _binary_output = "logistic"
+    #: whether multilabel indicator targets are accepted (one sigmoid per label)
+    _supports_multilabel = True
+
+    def _is_multilabel(self) -> bool:
+        return getattr(self, "_multilabel", False)
+
+    def _multilabel_targets(self, y: np.ndarray, reset: bool):
+        """Checked indicator targets (N, K): float64 for training and the raw ``y`` for scores."""
+        name = type(self).__name__
+        if not self._supports_multilabel:
+            raise ValueError(
+                f"{name} has one softmax over the classes and cannot take a multilabel indicator "
+                f"y of shape {y.shape}; use LogisticRegression or MLPClassifier (one sigmoid per label)"
+            )
+        T = check_indicator_target(y, name)
+        if reset:
+            self.classes_ = np.arange(y.shape[1])
+            self._multilabel = True
+            self.out_activation_ = "logistic"
+            self._n_out = y.shape[1]
+        elif not self._is_multilabel():
+            raise ValueError(f"{name} was fitted on class labels (N,), not on a multilabel indicator y {y.shape}")
+        elif y.shape[1] != self._n_out:
+            raise ValueError(f"y has {y.shape[1]} label columns, but {name} was fitted with {self._n_out}")
+        return T, y
 
     def _targets(self, X, y, reset: bool, classes=None):
         name = type(self).__name__
-        y = check_class_target(check_target(y, X.shape[0], estimator=name))
+        y = check_target(y, X.shape[0], allow_multilabel=True, estimator=name)
+        if is_indicator_shape(y):
+            return self._multilabel_targets(y, reset)
+        if not reset and self._is_multilabel():
+            raise ValueError(f"{name} was fitted on a multilabel indicator y with {self._n_out} columns; "
+                             f"got y of shape {y.shape}")
+        y = check_class_target(y)
         if reset:
+            self._multilabel = False
             labels = y if classes is None else np.asarray(classes)
             try:
                 self.classes_ = np.unique(labels)
@@ -204,14 +268,24 @@ class _ClassifierMixin:
             return idx.astype(np.float64)[:, None], y
         return idx.astype(np.intp), y
 
+    def _indicators(self, z: np.ndarray) -> np.ndarray:
+        r"""Multilabel prediction (N, K) int: :math:`[\sigma(\bar y) > 0.5]` (scikit-learn's threshold,
+        applied to the probability so rounding matches it exactly)."""
+        from numeric._network import K
+
+        return (K.sigmoid(z) > 0.5).astype(np.int64)
+
     def _indices(self, z: np.ndarray) -> np.ndarray:
         if self.out_activation_ == "logistic":
             return (z[:, 0] > 0).astype(np.intp)
         return np.argmax(z, axis=1)
 
     def _score_logits(self, z, y) -> float:
+        if self._is_multilabel():
+            return _subset_accuracy(self._indicators(z), y)
         return float(np.mean(self.classes_[self._indices(z)] == y))
 
+    @stochastic_only
     def partial_fit(self, X, y, classes=None):
         """One epoch of SGD on ``(X, y)``; ``classes`` (all labels) is required on the first call."""
         if not hasattr(self, "coefs_") and classes is None:
@@ -219,15 +293,21 @@ class _ClassifierMixin:
         return self._partial_fit(X, y, classes)
 
     def predict(self, X) -> np.ndarray:
-        """The most probable class label for each row of ``X``."""
+        """The most probable class label for each row of ``X`` (N,); multilabel: the (N, K)
+        indicator of the labels with probability > 0.5."""
         z = self._logits(X)
+        if self._is_multilabel():
+            return self._indicators(z)
         return self.classes_[self._indices(z)]
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ``(N, K)`` in the order of ``classes_``."""
+        r"""Class probabilities ``(N, K)`` in the order of ``classes_``; multilabel: the
+        probability of each label, :math:`\sigma(\bar y_{nk})` (rows need not sum to 1)."""
         from numeric._network import K
 
         z = self._logits(X)
+        if self._is_multilabel():
+            return K.sigmoid(z)
         if self.out_activation_ == "logistic":
             return np.hstack([K.sigmoid(-z), K.sigmoid(z)])
         return K.softmax(z, axis=-1)
@@ -237,15 +317,28 @@ class _ClassifierMixin:
         from numeric._network import K
 
         z = self._logits(X)
+        if self._is_multilabel():
+            return K.log_sigmoid(z)
         if self.out_activation_ == "logistic":
             return np.hstack([K.log_sigmoid(-z), K.log_sigmoid(z)])
         return K.log_softmax(z, axis=-1)
 
     def score(self, X, y) -> float:
-        """Accuracy of :meth:`predict` on ``(X, y)``."""
+        """Accuracy of :meth:`predict` on ``(X, y)``; multilabel: subset accuracy (a sample
+        counts only if all its labels are right)."""
         pred = self.predict(X)
-        y = check_target(y, pred.shape[0], estimator=type(self).__name__)
+        y = check_target(y, pred.shape[0], allow_multilabel=self._is_multilabel(),
+                         estimator=type(self).__name__)
+        if self._is_multilabel():
+            if y.shape != pred.shape:
+                raise ValueError(f"y has shape {y.shape}, but the predictions have shape {pred.shape}")
+            return _subset_accuracy(pred, y)
         return float(np.mean(pred == y))
+
+
+def _subset_accuracy(pred: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of rows of the indicators ``pred``, ``y`` (N, K) that agree in every label."""
+    return float(np.mean(np.all(pred == y, axis=1)))
 
 
 class _RegressorMixin:
@@ -279,6 +372,7 @@ class _RegressorMixin:
     def _score_pred(self, pred, y) -> float:
         return poisson_d2_score(y, pred) if self.out_activation_ == "exp" else r2_score(y, pred)
 
+    @stochastic_only
     def partial_fit(self, X, y):
         """One epoch of SGD on ``(X, y)``."""
         return self._partial_fit(X, y)
@@ -296,62 +390,69 @@ class _RegressorMixin:
 
 
 _MLP_DOC_PARAMS = """
-    Parameters (scikit-learn's names): ``hidden_layer_sizes``, ``activation`` ('relu', 'tanh',
-    'logistic', 'identity'), ``alpha`` (L2: $\\frac{\\alpha}{2N}\\sum\\lVert W\\rVert^2$),
-    ``batch_size`` ('auto' = min(200, N)), ``learning_rate_init`` (constant SGD step, no momentum),
-    ``max_iter`` (epochs), ``shuffle``, ``random_state``, ``tol``, ``n_iter_no_change``,
-    ``early_stopping``, ``validation_fraction``, ``verbose``, and ``dropout`` (probability of
-    zeroing a hidden unit during training; kept units are scaled by $1/(1-p)$).
+    Parameters (scikit-learn's names, meanings and defaults): ``hidden_layer_sizes``,
+    ``activation`` ('relu', 'tanh', 'logistic', 'identity'), ``solver`` ('adam', 'sgd',
+    'lbfgs'), ``alpha`` (L2: $\\frac{\\alpha}{2N}\\sum\\lVert W\\rVert^2$), ``batch_size``
+    ('auto' = min(200, N)), ``learning_rate`` ('constant', 'invscaling', 'adaptive'; sgd),
+    ``learning_rate_init`` (the step, sgd and adam), ``power_t`` (invscaling), ``max_iter``
+    (epochs; L-BFGS iterations), ``shuffle``, ``random_state``, ``tol``, ``verbose``,
+    ``momentum`` and ``nesterovs_momentum`` (sgd), ``early_stopping``, ``validation_fraction``,
+    ``beta_1``, ``beta_2``, ``epsilon`` (adam), ``n_iter_no_change``, ``max_fun`` (lbfgs: loss
+    evaluations), and ``dropout`` (probability of zeroing a hidden unit during training, sgd and
+    adam; kept units are scaled by $1/(1-p)$).
 
-    Fitted: ``coefs_``, ``intercepts_``, ``n_iter_``, ``loss_curve_`` (the training loss after
-    each epoch), ``n_features_in_``, ``out_activation_``, ``best_loss_``, ``validation_scores_``.
+    The lecture's SGD: ``solver="sgd", momentum=0.0, learning_rate="constant"`` (what
+    ``derive train`` uses).
+
+    Fitted: ``coefs_``, ``intercepts_``, ``n_iter_``, ``loss_``, ``loss_curve_`` (the training
+    loss after each epoch or L-BFGS iteration), ``n_features_in_``, ``out_activation_``,
+    ``best_loss_``, ``validation_scores_``.
 """
 
 
-class MLPClassifier(_ClassifierMixin, _SGDNetwork):
-    __doc__ = "Multilayer perceptron classifier (softmax / sigmoid output, categorical / Bernoulli NLL).\n" + _MLP_DOC_PARAMS
+#: The constructor parameters the MLPs share with scikit-learn's (beside the layers and dropout).
+_MLP_PARAMS = ("solver", "alpha", "batch_size", "learning_rate", "learning_rate_init", "power_t", "max_iter",
+               "shuffle", "random_state", "tol", "verbose", "momentum", "nesterovs_momentum", "early_stopping",
+               "validation_fraction", "beta_1", "beta_2", "epsilon", "n_iter_no_change", "max_fun")
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, alpha=0.0001, batch_size="auto",
-                 learning_rate_init=0.001, max_iter=200, shuffle=True, random_state=None, tol=1e-4,
-                 verbose=False, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, dropout=0.0):
+
+def _set_solver_params(est, values: dict) -> None:
+    """Store the constructor arguments unchanged (scikit-learn's convention: no validation here)."""
+    for name in _MLP_PARAMS:
+        setattr(est, name, values[name])
+
+
+class MLPClassifier(_ClassifierMixin, _SGDNetwork):
+    __doc__ = ("Multilayer perceptron classifier (softmax / sigmoid output, categorical / Bernoulli NLL; "
+               "multilabel indicator targets (N, K): one sigmoid per label).\n" + _MLP_DOC_PARAMS)
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
+                 shuffle=True, random_state=None, tol=1e-4, verbose=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, dropout=0.0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
+        _set_solver_params(self, locals())
         self.dropout = dropout
+
+    def _more_sklearn_tags(self, tags) -> None:
+        tags.classifier_tags.multi_label = True
 
 
 class MLPRegressor(_RegressorMixin, _SGDNetwork):
     __doc__ = ("Multilayer perceptron regressor: identity output with Gaussian NLL (``loss='squared_error'``)"
                " or exp output with Poisson NLL (``loss='poisson'``).\n" + _MLP_DOC_PARAMS)
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, loss="squared_error", alpha=0.0001,
-                 batch_size="auto", learning_rate_init=0.001, max_iter=200, shuffle=True, random_state=None,
-                 tol=1e-4, verbose=False, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 dropout=0.0):
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, loss="squared_error", solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dropout=0.0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
+        _set_solver_params(self, locals())
         self.dropout = dropout
 
     def _is_poisson(self) -> bool:

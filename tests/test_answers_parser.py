@@ -161,3 +161,31 @@ def test_plain_and_latex_round_trip(formula):
     # SymPy may order an automatically evaluated product differently: compare as rational functions
     assert sp.cancel(parse(plain) - expected) == 0
     assert sp.cancel(parse(latex) - expected) == 0
+
+
+# --- free-standing expressions (derive grad, derive gradcheck --expr) ---------------------------
+
+
+def test_parse_expression_makes_every_name_a_real_scalar():
+    import sympy as sp
+
+    from derive.answers.expressions import parse_expression
+    from derive.notation import sigma
+
+    expr = parse_expression("log(1 + exp(-y*x)) + lambda*x^2/2 + sigma(w_1)").expr
+    names = {s.name: s for s in expr.free_symbols}
+    assert set(names) == {"x", "y", "lambda", "w_1"}
+    assert all(s.is_real for s in names.values())
+    x, y, lam, w1 = (names[n] for n in ("x", "y", "lambda", "w_1"))
+    assert sp.simplify(expr - (sp.log(1 + sp.exp(-y * x)) + lam * x ** 2 / 2 + sigma(w1))) == 0
+    assert parse_expression("e^x + pi").expr.has(sp.pi)
+    assert parse_expression(r"\frac{1}{1+e^{-x}}").expr.has(sp.exp)
+
+
+def test_parse_expression_rejects_code_and_non_scalars():
+    from derive.answers.errors import AnswerError
+    from derive.answers.expressions import parse_expression
+
+    for text in ("__import__('os').system('true')", "x +", "lambda: 1"):
+        with pytest.raises(AnswerError):
+            parse_expression(text)

@@ -126,3 +126,80 @@ def test_real_app_serves_the_fscore_topic_and_the_metrics(tmp_path):
     res = runner.invoke(real_app, ["fscore", str(tmp_path / "t.npy"), str(tmp_path / "t.npy"),
                                    "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["macro"]["fscore"] == 1.0
+
+
+# --- multilabel: two files of 0/1 label columns (--multilabel) ----------------------------------
+
+@pytest.fixture
+def label_matrices(tmp_path):
+    rng = np.random.default_rng(11)
+    t = (rng.random((120, 4)) < 0.35).astype(int)
+    t[:, 3] = 0  # a label that never applies
+    s = np.clip(0.45 * t + 0.7 * rng.random(t.shape), 0.0, 1.0)
+    names = "sports,politics,tech,art"
+    for name, m, fmt in (("t.csv", t, "%d"), ("s.csv", s, "%.6f"),
+                         ("p.csv", (s >= 0.5).astype(int), "%d")):
+        np.savetxt(tmp_path / name, m, fmt=fmt, delimiter=",", header=names, comments="")
+    np.save(tmp_path / "t.npy", t)
+    np.save(tmp_path / "p.npy", (s >= 0.5).astype(int))
+    return t, np.loadtxt(tmp_path / "s.csv", delimiter=",", skiprows=1), tmp_path
+
+
+def test_multilabel_json_matches_sklearn(app, label_matrices):
+    t, s, d = label_matrices
+    p = (s >= 0.5).astype(int)
+    out = _json(app, d / "t.csv", d / "p.csv", "--multilabel", "--beta", "2")
+    assert out["kind"] == "multilabel" and out["labels"] == ["sports", "politics", "tech", "art"]
+    for avg in ("micro", "macro", "weighted", "samples"):
+        assert out[avg]["fscore"] == pytest.approx(sklearn_metrics.fbeta_score(
+            t, p, beta=2, average=avg, zero_division=0.0), rel=1e-12)
+        assert out[avg]["precision"] == pytest.approx(sklearn_metrics.precision_score(
+            t, p, average=avg, zero_division=0.0), rel=1e-12)
+    _, rc, _, sup = sklearn_metrics.precision_recall_fscore_support(t, p, zero_division=0.0)
+    assert [out["per_class"][k]["recall"] for k in out["labels"]] == pytest.approx(rc, rel=1e-12)
+    assert [out["per_class"][k]["support"] for k in out["labels"]] == sup.tolist()
+    assert out["accuracy"] == pytest.approx(sklearn_metrics.accuracy_score(t, p))
+    # NPY matrices (no header: labels are the column indices) give the same numbers
+    npy = _json(app, d / "t.npy", d / "p.npy", "--multilabel", "--beta", "2")
+    assert npy["labels"] == ["0", "1", "2", "3"] and npy["samples"] == out["samples"]
+
+
+def test_multilabel_threshold_and_labels(app, label_matrices):
+    t, s, d = label_matrices
+    out = _json(app, d / "t.csv", d / "s.csv", "--multilabel", "--threshold", "0.7",
+                "--labels", "tech,sports")
+    p = (s >= 0.7).astype(int)
+    assert list(out["per_class"]) == ["tech", "sports"]
+    assert out["micro"]["fscore"] == pytest.approx(sklearn_metrics.f1_score(
+        t, p, labels=[2, 0], average="micro", zero_division=0.0), rel=1e-12)
+    assert out["samples"]["recall"] == pytest.approx(sklearn_metrics.recall_score(
+        t, p, labels=[2, 0], average="samples", zero_division=0.0), rel=1e-12)
+
+
+def test_multilabel_table_and_markdown_have_the_samples_row(app, label_matrices):
+    _, _, d = label_matrices
+    for extra in ([], ["--markdown"]):
+        res = runner.invoke(app, ["fscore", str(d / "t.csv"), str(d / "p.csv"), "--multilabel", *extra])
+        assert res.exit_code == 0, res.output
+        assert "samples avg" in res.stdout and "subset accuracy" in res.stdout
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["t.csv", "--multilabel"], 2, "two files"),
+    (["t.csv", "p.csv", "--multilabel", "--tune"], 2, "--tune"),
+    (["t.csv", "p.csv", "--multilabel", "--negative-label", "art"], 2, "--negative-label"),
+    (["t.csv", "p.csv", "--multilabel", "--report", "r.md"], 2, "--report"),
+    (["t.csv", "s.csv", "--multilabel"], 1, "--threshold"),
+    (["t.csv", "narrow.csv", "--multilabel"], 1, "4 label columns"),
+    (["t.csv", "renamed.csv", "--multilabel"], 1, "differently"),
+    (["t.csv", "p.csv", "--multilabel", "--labels", "sports,cooking"], 1, "cooking"),
+    (["t.csv", "p.csv"], 1, "--multilabel"),
+])
+def test_multilabel_bad_input(app, label_matrices, args, code, message):
+    _, _, d = label_matrices
+    (d / "narrow.csv").write_text("a,b\n0,1\n1,0\n")
+    (d / "renamed.csv").write_text((d / "p.csv").read_text().replace("sports", "football"))
+    res = runner.invoke(app, ["fscore", *[str(d / a) if a.endswith((".csv", ".md")) else a
+                                          for a in args]])
+    assert res.exit_code == code, res.output
+    assert message in res.output and "Traceback" not in res.output

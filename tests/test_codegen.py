@@ -27,13 +27,50 @@ def test_committed_kernels_have_no_drift():
 
 def test_check_fails_on_a_tampered_file(tmp_path):
     target = tmp_path / "_generated.py"
-    text = module.render()
-    target.write_text(text.replace("numpy.log1p", "numpy.log", 1))
-    result = runner.invoke(app, ["codegen", "--check", "--output", str(target)])
-    assert result.exit_code == 1
-    assert "drift" in result.output
+    fused = tmp_path / "_generated_fused.py"
+    text, fused_text = module.render(), module.render_fused()
+    for path, tampered in ((target, text.replace("numpy.log1p", "numpy.log", 1)),
+                           (fused, fused_text.replace("math.log1p", "math.log", 1))):
+        target.write_text(text)
+        fused.write_text(fused_text)
+        path.write_text(tampered)
+        result = runner.invoke(app, ["codegen", "--check", "--output", str(target)])
+        assert result.exit_code == 1
+        assert "drift" in result.output and path.name in result.output
     target.write_text(text)
+    fused.write_text(fused_text)
     assert runner.invoke(app, ["codegen", "--check", "--output", str(target)]).exit_code == 0
+    fused.unlink()  # a missing fused twin is drift too
+    assert runner.invoke(app, ["codegen", "--check", "--output", str(target)]).exit_code == 1
+
+
+def test_codegen_writes_both_modules(tmp_path):
+    target = tmp_path / "kernels.py"
+    assert runner.invoke(app, ["codegen", "--output", str(target)]).exit_code == 0
+    assert target.read_text() == module.render()
+    assert (tmp_path / "kernels_fused.py").read_text() == module.render_fused()
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_generated_modules_import_only_numpy_and_numba():
+    kernels = ROOT / "numeric" / "kernels"
+    assert _imports(kernels / "_generated.py") == {"importlib", "os", "numpy"}  # numba only lazily
+    assert _imports(kernels / "_generated_fused.py") == {"math", "numba", "numpy"}
+    fused = (kernels / "_generated_fused.py").read_text()
+    assert "GENERATED FILE" in fused[:600] and module.digest(module.all_kernels()) in fused[:1500]
+    assert "sympy" not in fused
 
 
 def test_header_names_command_sources_and_digest():

@@ -126,3 +126,86 @@ def test_every_target_reference_runs():
         for _, args in target.make_cases(np.random.default_rng(1)):
             out = target.reference(*args)
             assert np.isfinite(out).all(), rid
+
+
+# --- --expr EXPR --wrt VAR: any expression ------------------------------------------------------
+
+EXPR_CODE = textwrap.dedent("""
+    import numpy as np
+
+    def bce_grad(x, t):  # stable: sigma(x) - t with the sign-split sigmoid
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0, e) / (1.0 + e) - t
+
+    def bce_grad_wrong_sign(x, t):
+        e = np.exp(-np.abs(x))
+        return t - np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+    def softplus_grad_naive(x, t):  # exp(x) overflows: NaN at x = 745
+        return np.exp(x) / (1 + np.exp(x)) - t
+
+    def ridge(**v):  # lambda is a Python keyword: keyword arguments only
+        return v["lambda"] * v["x"], v["x"] ** 2 / 2
+
+    def ridge_swapped(**v):
+        return v["x"] ** 2 / 2, v["lambda"] * v["x"]
+""")
+
+BCE = "-(t*log(sigma(x)) + (1-t)*log(1-sigma(x)))"
+
+
+@pytest.fixture()
+def expr_file(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text(EXPR_CODE)
+    return path
+
+
+def _run_expr(path, function, expr, *wrt):
+    args = ["gradcheck", f"{path}:{function}", "--expr", expr]
+    for w in wrt:
+        args += ["--wrt", w]
+    return runner.invoke(app, args)
+
+
+def test_expr_correct_gradient_passes(expr_file):
+    result = _run_expr(expr_file, "bce_grad", BCE, "x")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("PASS")
+    assert "t=ndarray (N,), x=ndarray (N,)" in result.output  # the expected keyword signature
+
+
+def test_expr_wrong_gradient_fails_with_named_worst_input(expr_file):
+    result = _run_expr(expr_file, "bce_grad_wrong_sign", BCE, "x")
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().endswith("FAIL")
+    worst = [line for line in result.output.splitlines() if "worst:" in line][0]
+    assert "x=" in worst and "t=" in worst
+
+
+def test_expr_naive_overflow_fails(expr_file):
+    result = _run_expr(expr_file, "softplus_grad_naive", "log(1 + e^x) - t*x", "x")
+    assert result.exit_code == 1, result.output
+    assert "NaN/inf" in result.output
+
+
+def test_expr_several_variables_in_wrt_order(expr_file):
+    expr = "lambda*x^2/2"
+    ok = _run_expr(expr_file, "ridge", expr, "x", "lambda")
+    assert ok.exit_code == 0, ok.output
+    swapped = _run_expr(expr_file, "ridge_swapped", expr, "x", "lambda")
+    assert swapped.exit_code == 1, swapped.output
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--expr", "x^2 +", "--wrt", "x"], "ends too early (at position 6)"),
+    (["--expr", "__import__('os')", "--wrt", "x"], "unexpected '_' (at position 1)"),
+    (["--expr", "x^2", "--wrt", "y"], "does not contain the variable 'y'"),
+    (["--expr", "x^2"], "--expr needs --wrt"),
+    (["--expr", "x^2", "--wrt", "x", "--against", "sigmoid.derivative"], "either --against"),
+    ([], "either --against"),
+])
+def test_expr_usage_errors(expr_file, extra, message):
+    result = runner.invoke(app, ["gradcheck", f"{expr_file}:bce_grad", *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.output

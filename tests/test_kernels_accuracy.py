@@ -1,7 +1,8 @@
 """Accuracy of the generated kernels in ulps against the derivations' own formulas evaluated in
 mpmath (derive.codegen.accuracy), on grids with |x| up to 1e4, the overflow thresholds
 (+-709.78, +-745) and tiny and subnormal values; and no RuntimeWarning, inf or NaN for finite
-inputs where the truth is finite."""
+inputs where the truth is finite. Every test runs for both backends, the NumPy kernels and the
+fused numba ones (``backend`` fixture), with the same bars."""
 
 from __future__ import annotations
 
@@ -22,8 +23,16 @@ ELEMENTWISE_BOUND = 2.0  # ulp
 SOFTMAX_BOUND = 4.0  # ulp, K <= 100
 
 
+@pytest.fixture(autouse=True, params=["numpy", "fused"])
+def backend(request):
+    """The public kernels run on this backend for the test (the fused one needs numba, which the
+    dev extra installs)."""
+    with K.kernel_backend(request.param):
+        yield request.param
+
+
 @pytest.fixture(autouse=True)
-def _strict_floating_point():
+def _strict_floating_point(backend):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="raise", invalid="raise", divide="raise"):

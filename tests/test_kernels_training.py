@@ -39,6 +39,10 @@ def _strict_floating_point():
             yield
 
 
+#: the lecture's SGD (the estimators' defaults are scikit-learn's: adam, momentum 0.9, L-BFGS)
+SGD = dict(solver="sgd", momentum=0.0)
+GLM_SGD = dict(solver="sgd")
+
 ELEMENTWISE = ["sigmoid", "relu", "identity", "gaussian_nll_grad", "bernoulli_nll_grad", "poisson_nll_grad"]
 BACKWARD = {"relu": K.relu_derivative, "logistic": K.sigmoid_derivative, "tanh": K.tanh_derivative}
 
@@ -122,16 +126,41 @@ def test_categorical_unchecked_on_extreme_finite_rows():
     assert "Stable by shift invariance" in doc and "softmax.shift_invariance" in doc
 
 
+@settings(max_examples=200, deadline=None)
+@given(z=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=12),
+                    elements=st.floats(-1e4, 1e4, allow_nan=False)))
+def test_log_softmax_unchecked_matches_the_compensated_kernel(z):
+    # plain max-shift: d = z - max z rounded once (relative eps), the sum of K terms in [0, 1] and
+    # its log add (K + 2) eps absolute: within (K + 3) eps max(1, |log y|) of the <= 4 ulp kernel
+    k = z.shape[-1]
+    want = K.log_softmax(z, axis=-1)
+    got = K.log_softmax_unchecked(z)
+    assert got.shape == z.shape
+    assert np.all(np.abs(got - want) <= (k + 3) * EPS * np.maximum(1.0, np.abs(want)))
+
+
+def test_log_softmax_unchecked_on_extreme_finite_rows():
+    big = np.finfo(float).max
+    z = np.array([[1e308, -1e308, 0.0], [745.0, -745.0, 1e4], [-big, -big, -big], [0.0, 0.0, 0.0]])
+    with np.errstate(over="ignore"):  # floating-point warnings are the caller's
+        got = K.log_softmax_unchecked(z)
+    assert not np.isnan(got).any()
+    want = K.log_softmax(z, axis=-1)
+    np.testing.assert_allclose(got, want, rtol=4 * EPS)
+    doc = " ".join(K.log_softmax_unchecked.__doc__.split())
+    assert "Stable by shift invariance" in doc and "softmax.shift_invariance" in doc
+
+
 # --- the SGD loop on the training kernels ---------------------------------------------------------
 
 CASES = [
-    ("relu", lambda **kw: numeric.MLPClassifier((5,), activation="relu", **kw), 3),
-    ("logistic", lambda **kw: numeric.MLPClassifier((4, 3), activation="logistic", **kw), 3),
-    ("tanh", lambda **kw: numeric.MLPClassifier((5,), activation="tanh", **kw), 2),  # Bernoulli head
-    ("identity", lambda **kw: numeric.MLPClassifier((5,), activation="identity", **kw), 4),
-    ("relu", lambda **kw: numeric.MLPRegressor((5,), activation="relu", **kw), None),
-    ("tanh", lambda **kw: numeric.MLPRegressor((5,), activation="tanh", loss="poisson", **kw), None),
-    ("glm", lambda **kw: numeric.SoftmaxRegression(**kw), 3),
+    ("relu", lambda **kw: numeric.MLPClassifier((5,), activation="relu", **SGD, **kw), 3),
+    ("logistic", lambda **kw: numeric.MLPClassifier((4, 3), activation="logistic", **SGD, **kw), 3),
+    ("tanh", lambda **kw: numeric.MLPClassifier((5,), activation="tanh", **SGD, **kw), 2),  # Bernoulli head
+    ("identity", lambda **kw: numeric.MLPClassifier((5,), activation="identity", **SGD, **kw), 4),
+    ("relu", lambda **kw: numeric.MLPRegressor((5,), activation="relu", **SGD, **kw), None),
+    ("tanh", lambda **kw: numeric.MLPRegressor((5,), activation="tanh", loss="poisson", **SGD, **kw), None),
+    ("glm", lambda **kw: numeric.SoftmaxRegression(**GLM_SGD, **kw), 3),
 ]
 
 
@@ -175,7 +204,7 @@ def test_row_blocks_keep_the_dropout_stream_and_the_result(monkeypatch):
     rng = np.random.default_rng(5)
     X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
     kw = dict(hidden_layer_sizes=(6, 5), dropout=0.3, batch_size=16, max_iter=3, learning_rate_init=0.05,
-              random_state=1)
+              random_state=1, **SGD)
     warnings.simplefilter("ignore", ConvergenceWarning)  # 3 epochs, by design
     whole = numeric.MLPClassifier(**kw).fit(X, y)
     monkeypatch.setattr(N, "ROW_BLOCK_ELEMENTS", 20)  # blocks of 3 rows
@@ -210,7 +239,7 @@ def test_shuffled_epoch_is_the_same_with_and_without_the_fused_first_layer(monke
     rng = np.random.default_rng(8)
     X, y = rng.normal(size=(57, 6)), rng.integers(0, 4, 57)
     kw = dict(hidden_layer_sizes=(7,), batch_size=5, max_iter=4, learning_rate_init=0.05, alpha=0.01,
-              random_state=2, dropout=0.2)
+              random_state=2, dropout=0.2, **SGD)
     warnings.simplefilter("ignore", ConvergenceWarning)  # 4 epochs, by design
     fused = numeric.MLPClassifier(**kw).fit(X, y)
     monkeypatch.setattr(N, "FUSED_BIAS_MAX_INPUTS", 0)
@@ -228,7 +257,7 @@ def test_divergence_message_names_the_loss_at_the_starting_parameters():
     rng = np.random.default_rng(0)
     X = rng.normal(loc=50, scale=10, size=(40, 3))
     y = X @ np.array([1.0, 2.0, 3.0])
-    est = numeric.LinearRegression(learning_rate_init=1.0, max_iter=20, random_state=0)
+    est = numeric.LinearRegression(solver="sgd", learning_rate_init=1.0, max_iter=20, random_state=0)
     with pytest.raises(numeric.TrainingDivergedError, match="epoch 1") as info:
         est.fit(X, y)
     start = float(re.search(r"starting value (\S+)\)", str(info.value)).group(1))

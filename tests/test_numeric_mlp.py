@@ -13,6 +13,10 @@ import numeric
 pytestmark = pytest.mark.filterwarnings("ignore::numeric._validation.ConvergenceWarning")
 
 
+#: the lecture's SGD (the estimators' defaults are scikit-learn's: adam, momentum 0.9, L-BFGS)
+SGD = dict(solver="sgd", momentum=0.0)
+
+
 def blobs(n=60, d=3, k=3, seed=0):
     rng = np.random.default_rng(seed)
     centers = rng.normal(scale=3.0, size=(k, d))
@@ -103,10 +107,10 @@ def test_sgd_epoch_is_steps_along_loss_and_gradients(batch_size, alpha):
     X, y = blobs(n=23, k=3)
     lr = 0.05
     est = numeric.MLPClassifier((5,), activation="tanh", alpha=alpha, batch_size=batch_size,
-                                learning_rate_init=lr, shuffle=False, random_state=3)
+                                learning_rate_init=lr, shuffle=False, random_state=3, **SGD)
     est.partial_fit(X[:1], y[:1], classes=[0, 1, 2])  # initialise, then reset to the initial params
     ref = numeric.MLPClassifier((5,), activation="tanh", alpha=alpha, batch_size=batch_size, learning_rate_init=lr,
-                                shuffle=False, random_state=3).partial_fit(X[:1], y[:1], classes=[0, 1, 2])
+                                shuffle=False, random_state=3, **SGD).partial_fit(X[:1], y[:1], classes=[0, 1, 2])
     for P in est.coefs_ + est.intercepts_:
         P[...] = np.random.default_rng(0).uniform(-0.5, 0.5, P.shape)
     for P, Q in zip(ref.coefs_ + ref.intercepts_, est.coefs_ + est.intercepts_):
@@ -218,14 +222,14 @@ def test_divergence_stops_with_a_message():
     rng = np.random.default_rng(0)
     X = rng.normal(loc=50, scale=10, size=(40, 3))
     y = X @ np.array([1.0, 2.0, 3.0])
-    est = numeric.LinearRegression(learning_rate_init=1.0, max_iter=20, random_state=0)
+    est = numeric.LinearRegression(solver="sgd", learning_rate_init=1.0, max_iter=20, random_state=0)
     with pytest.raises(numeric.TrainingDivergedError, match=r"epoch 1\b.*smaller learning rate"):
         est.fit(X, y)  # the loss grows geometrically: caught long before it overflows
     with pytest.raises(numeric.TrainingDivergedError, match=r"NaN or inf"):
-        numeric.LinearRegression(learning_rate_init=1e200, max_iter=20, random_state=0).fit(X, y)
+        numeric.LinearRegression(solver="sgd", learning_rate_init=1e200, max_iter=20, random_state=0).fit(X, y)
     assert all(np.isfinite(W).all() for W in est.coefs_)
     with pytest.raises(FloatingPointError):  # the error is also a FloatingPointError
-        numeric.MLPRegressor((5,), learning_rate_init=10.0, max_iter=20, random_state=0).fit(X, y)
+        numeric.MLPRegressor((5,), learning_rate_init=10.0, max_iter=20, random_state=0, **SGD).fit(X, y)
 
 
 def interrupt_epoch(monkeypatch, at: int):
@@ -244,17 +248,25 @@ def interrupt_epoch(monkeypatch, at: int):
     monkeypatch.setattr(sgd, "sgd_epoch", epoch)
 
 
-@pytest.mark.parametrize("make", [lambda: numeric.MLPClassifier((6,)), lambda: numeric.SoftmaxRegression()])
+@pytest.mark.parametrize("make", [lambda: numeric.MLPClassifier((6,), **SGD),
+                                  lambda: numeric.MLPClassifier((6,), solver="adam"),
+                                  lambda: numeric.MLPClassifier((6,), solver="sgd", momentum=0.9),
+                                  lambda: numeric.SoftmaxRegression(solver="sgd")])
 def test_ctrl_c_keeps_the_last_finished_epoch(monkeypatch, make):
     X, y = blobs()
-    reference = make().set_params(max_iter=2, random_state=0, learning_rate_init=0.05).fit(X, y)
+    kw = dict(random_state=0, learning_rate_init=0.05, shuffle=False)
+    reference = make().set_params(max_iter=2, **kw).fit(X, y)
     interrupt_epoch(monkeypatch, at=3)
     with pytest.warns(numeric.TrainingInterruptedWarning, match="during epoch 3.*epoch \\(2\\)"):
-        est = make().set_params(max_iter=10, random_state=0, learning_rate_init=0.05).fit(X, y)
+        est = make().set_params(max_iter=10, **kw).fit(X, y)
     assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
     for ours, ref in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
         np.testing.assert_array_equal(ours, ref)
     assert est.predict(X).shape == y.shape  # a usable model
+    est.partial_fit(X, y)  # the optimizer's state (Adam's moments, velocities) is that of epoch 2 too
+    reference.partial_fit(X, y)
+    for ours, ref in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
+        np.testing.assert_array_equal(ours, ref)
 
 
 BAD_X = [

@@ -123,6 +123,28 @@ LATEX_FUNCTIONS = {"sigma": "sigma", "exp": "exp", "log": "log", "ln": "log", "t
                    "cosh": "cosh", "sinh": "sinh"}
 #: LaTeX commands that are names (the subscripted delta).
 LATEX_NAMES = {"delta": "delta", "Sigma": "Sigma", "pi": "pi"}
+
+# --- the scalar functions of free-standing expressions (derive grad), also read in answers ---
+#: Plain names of the elementary and machine-learning functions beyond the answers' own.
+SCALAR_FUNCTIONS = {"sin": "sin", "cos": "cos", "tan": "tan", "atan": "atan", "arctan": "atan", "abs": "abs",
+                    "relu": "relu", "ReLU": "relu", "softplus": "softplus", "sigmoid": "sigma",
+                    "logsumexp": "logsumexp", "log_softmax": "log_softmax"}
+FUNCTIONS.update(SCALAR_FUNCTIONS)
+LATEX_FUNCTIONS.update({"sin": "sin", "cos": "cos", "tan": "tan", "arctan": "atan"})
+#: Greek letters (LaTeX command or Unicode letter) are ordinary names, spelled out: \lambda, λ -> lambda.
+GREEK_LETTERS = {
+    "alpha": "\u03b1", "beta": "\u03b2", "gamma": "\u03b3", "epsilon": "\u03b5", "zeta": "\u03b6",
+    "eta": "\u03b7", "theta": "\u03b8", "iota": "\u03b9", "kappa": "\u03ba", "lambda": "\u03bb",
+    "mu": "\u03bc", "nu": "\u03bd", "xi": "\u03be", "rho": "\u03c1", "tau": "\u03c4", "phi": "\u03c6",
+    "chi": "\u03c7", "psi": "\u03c8", "omega": "\u03c9", "Gamma": "\u0393", "Delta": "\u0394",
+    "Theta": "\u0398", "Lambda": "\u039b", "Phi": "\u03a6", "Psi": "\u03a8", "Omega": "\u03a9",
+}
+LATEX_NAMES.update({name: name for name in GREEK_LETTERS})
+LATEX_NAMES.update({"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi"})
+GREEK_UNICODE = {letter: name for name, letter in GREEK_LETTERS.items()}
+#: The functions of free-standing expressions, as listed in error messages.
+VOCABULARY = ("exp", "log (ln)", "sqrt", "abs", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh",
+              "sigma (σ, sigmoid)", "relu", "softplus", "logit", "softmax", "log_softmax", "logsumexp")
 #: LaTeX commands dropped (sizing and spacing).
 LATEX_IGNORED = {"left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", ",", ";", ":", "!", " ", "displaystyle"}
 LATEX_TIMES = {"cdot", "times"}
@@ -131,6 +153,7 @@ LATEX_FONTS = {"mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "m
 DERIVATIVE_WORDS = {"partial", "nabla", "diff", "Derivative", "grad", "prime", "frac_d"}
 #: Named Unicode letters accepted as names.
 GREEK_NAMES = {"\u03b4": "delta", "\u03a3": "Sigma", "\u03c0": "pi"}
+GREEK_NAMES.update(GREEK_UNICODE)
 
 
 def tok(type_: str, value: str, like: Token) -> Token:

@@ -87,8 +87,25 @@ class _PostLex(PostLex):
                         pending.extend(x for x in look[2:] if x)
                     else:
                         pending.extend(x for x in look[1:] if x)
+            elif t.type == "NAME" and t.value == "log" and (prev is None or prev.type != "UNDERSCORE"):
+                # log_softmax is one word; the lexer sees log _ softmax
+                look = [next(tokens, None) for _ in range(2)]
+                if all(look) and look[0].type == "UNDERSCORE" and look[1].value == "softmax":
+                    out = [g.tok("FUNC", "log_softmax", t)]
+                else:
+                    out = self._translate(t, prev)
+                    pending.extend(x for x in look if x)
             else:
                 out = self._translate(t, prev)
+                if self.table.open and len(out) == 1 and out[0].type == "NAME" and len(out[0].value) > 1 \
+                        and (prev is None or prev.type not in ("UNDERSCORE", "FONT")):
+                    nxt = next(tokens, None)  # a word before "(" is a call of an unknown function
+                    if nxt is not None and nxt.type == "LPAR":
+                        raise ParseError(f"unknown function {t.value!r}", t.start_pos,
+                                         f"functions: {', '.join(g.VOCABULARY)}; for a product write "
+                                         f"{t.value}*(...)")
+                    if nxt is not None:
+                        pending.append(nxt)
             for o in out:
                 yield o
                 prev = o
@@ -245,6 +262,11 @@ class _Build(Transformer):
             if len(idx) != 1:
                 raise ParseError(f"{v} takes one index, as in {v}_i", pos, f"write {v}_i {v}_j for a product")
             return base[idx[0]]
+        if sub and t.open:
+            if all(s.type == "NUMBER" for s in sub):
+                return t.declare(v + "_" + "".join(s.value for s in sub))  # x_1, x_2: scalars
+            raise ParseError(f"{v}_{''.join(s.value for s in sub)} has an index, but {v} is not declared as a "
+                             "vector or matrix", pos, f"declare it with --vector {v} (or --matrix {v})")
         if sub:
             if v in t.scalars:
                 raise ParseError(f"{v} is a number, it has no index", pos)
@@ -255,6 +277,8 @@ class _Build(Transformer):
             return sp.E
         if v == "pi":
             return sp.pi
+        if t.open and not (v == "T" and t.families):
+            return t.declare(v)  # a free-standing expression: every other name is a real variable
         if v == "T":
             return _TRANSPOSE
         if v == "K" and t.size is not None:
@@ -398,8 +422,14 @@ class _Build(Transformer):
             return tn.Tensor("col", sp.exp(a.entry) / denom)
         if name == "diag":
             return tn.diag(a, pos)
+        if name in ("log_softmax", "logsumexp"):
+            if not isinstance(a, tn.Tensor) or a.shape != "col":
+                raise ParseError(f"{name} takes a vector, as in {name}(z)", pos)
+            k = sp.Dummy("k", integer=True, positive=True)
+            log_denom = sp.log(sp.Sum(sp.exp(a.entry.xreplace({tn.ROW: k})), (k, 1, self._size())))
+            return tn.Tensor("col", a.entry - log_denom) if name == "log_softmax" else log_denom
         f = {"sigma": sigma, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt, "logit": logit,
-             "cosh": sp.cosh, "sinh": sp.sinh}[name]
+             "cosh": sp.cosh, "sinh": sp.sinh, **_scalar_functions()}[name]
         return tn.elementwise(f, a)
 
     def component(self, meta, ch):
@@ -440,6 +470,9 @@ class _Build(Transformer):
         return x
 
     def bigsum(self, meta, ch):
+        if self.table.open and not self.table.families:
+            raise ParseError("a sum needs index notation over a vector", _pos_meta(meta),
+                             "declare the vector with --vector NAME and write sum_k NAME_k")
         values = [c for c in ch if not (isinstance(c, Token) and c.type in ("SUM", "UNDERSCORE"))]
         (var, lower), body = values[0], values[-1]
         upper = values[1] if len(values) == 3 else self._size()
@@ -450,6 +483,15 @@ class _Build(Transformer):
         if isinstance(body, tn.Tensor) or body is _TRANSPOSE:
             raise ParseError("the sum of vectors is not supported; sum their components", _pos_meta(meta))
         return sp.Sum(body, (var, lower, upper))
+
+
+def _scalar_functions() -> dict:
+    """The functions of :data:`grammar.SCALAR_FUNCTIONS` as SymPy classes (imported when first used)."""
+    from derive.codegen.functions import softplus
+    from derive.topics.relu_approximation import relu
+
+    return {"sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan, "abs": sp.Abs, "relu": relu,
+            "softplus": softplus}
 
 
 def _pos_meta(meta):

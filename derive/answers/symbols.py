@@ -46,6 +46,13 @@ class SymbolTable:
     extra_indices: dict[str, sp.Symbol] = field(default_factory=dict)
     #: Order of (row, column) indices of a matrix answer, and the index of a vector answer.
     matrix_order: tuple[sp.Symbol, ...] = ()
+    #: A free-standing expression (``derive grad``, ``derive gradcheck --expr``): every name that is not a constant, function or
+    #: declared family is a new real scalar, created by :meth:`declare` (letter runs are not split).
+    open: bool = False
+
+    def declare(self, name: str) -> sp.Symbol:
+        """The real scalar called ``name``, created on first use (open tables only)."""
+        return self.scalars.setdefault(name, sp.Symbol(name, real=True))
 
     def index_names(self) -> tuple[str, ...]:
         return INDEX_LETTERS + tuple(self.extra_indices)
@@ -55,6 +62,8 @@ class SymbolTable:
 
     def single_letters(self) -> set[str]:
         """Names that an unknown letter run such as ``xy`` may be split into."""
+        if self.open:
+            return set()
         names = {n for n in list(self.scalars) + list(self.families) if len(n) == 1}
         return names | {"e"}
 

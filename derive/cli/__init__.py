@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "derive.cli.fscore",
     "derive.cli.codegen",
     "derive.cli.gradcheck",
+    "derive.cli.grad",
     "derive.cli.check",
     "derive.cli.grade",
     "derive.cli.verify",

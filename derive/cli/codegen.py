@@ -1,4 +1,5 @@
-"""``derive codegen [TOPIC] [--check] [--output FILE]``: write the generated NumPy kernels."""
+"""``derive codegen [TOPIC] [--check] [--output FILE]``: write the generated kernels (the NumPy module
+and its fused numba twin)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ def codegen(
     check: bool = typer.Option(
         False, "--check", help="Regenerate in memory and exit 1 if the committed kernels differ (drift)."),
     output: Optional[Path] = typer.Option(
-        None, "--output", "-o", help="Write to FILE (default: numeric/kernels/_generated.py, or stdout with TOPIC)."),
+        None, "--output", "-o", help="Write to FILE (default: numeric/kernels/_generated.py, or stdout with TOPIC); the "
+        "package's fused numba twin goes next to it as FILE_fused.py."),
 ) -> None:
-    """Generate the NumPy kernels of numeric/kernels from the derivation results."""
+    """Generate the kernels of numeric/kernels (NumPy, and the fused numba twin) from the derivation results."""
     from derive.cli.topics import emit
     from derive.codegen import module
 
@@ -40,24 +42,33 @@ def codegen(
         return
     target = output or module.default_path()
     try:
-        text = module.render()
+        files = {target: module.render(), module.fused_path(target): module.render_fused()}
     except (LookupError, AssertionError) as exc:  # a missing result or a failed proof (ProofError)
         typer.echo(f"Error: cannot generate the kernels: {exc}", err=True)
         raise typer.Exit(1)
     if check:
-        current = target.read_text(encoding="utf-8") if target.exists() else ""
-        if current != text:
-            import difflib
-
-            diff = list(difflib.unified_diff(current.splitlines(), text.splitlines(),
-                                             str(target), "regenerated", lineterm="", n=1))
-            typer.echo("\n".join(diff[:60]), err=True)
-            typer.echo(f"drift: {target} differs from what 'derive codegen' generates "
-                       f"({len(diff)} diff lines); run 'derive codegen'", err=True)
+        drifted = [path for path, text in files.items() if _drift(path, text)]
+        if drifted:
             raise typer.Exit(1)
-        typer.echo(f"up to date: {target}")
+        typer.echo("up to date: " + ", ".join(str(p) for p in files))
         return
-    emit(text, target)
+    for path, text in files.items():
+        emit(text, path)
+
+
+def _drift(target: Path, text: str) -> bool:
+    """Whether ``target`` differs from ``text``; prints the start of the diff if so."""
+    import difflib
+
+    current = target.read_text(encoding="utf-8") if target.exists() else ""
+    if current == text:
+        return False
+    diff = list(difflib.unified_diff(current.splitlines(), text.splitlines(),
+                                     str(target), "regenerated", lineterm="", n=1))
+    typer.echo("\n".join(diff[:60]), err=True)
+    typer.echo(f"drift: {target} differs from what 'derive codegen' generates "
+               f"({len(diff)} diff lines); run 'derive codegen'", err=True)
+    return True
 
 
 def register(app: typer.Typer) -> None:

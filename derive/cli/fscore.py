@@ -2,7 +2,10 @@
 
 Inputs are CSV or NPY files: either two files (true labels, predicted labels) or one file with
 two columns (true, predicted). With ``--threshold T`` (or ``--tune``) the second file holds scores
-and ``score >= T`` predicts the positive class. NumPy, rich and numeric are imported inside the
+and ``score >= T`` predicts the positive class. With ``--multilabel`` the two files are 0/1
+indicator matrices (N, K), one column per label (CSV with a header of label names, or 2-D NPY),
+scored per label with micro, macro, weighted and samples averages (``--threshold``: the second
+file holds per-label scores). NumPy, rich and numeric are imported inside the
 command so ``derive --help`` stays fast.
 """
 
@@ -49,6 +52,11 @@ def _column(values: list[str], name: str):
 
 def _read_table(path: Path, header: Optional[bool]) -> list:
     """The columns of a CSV/NPY file, each a 1-D array."""
+    return _read_named_table(path, header)[0]
+
+
+def _read_named_table(path: Path, header: Optional[bool]) -> tuple[list, Optional[list[str]]]:
+    """The columns of a CSV/NPY file, each a 1-D array, and the header names (None without)."""
     import numpy as np
 
     if not path.exists():
@@ -59,9 +67,9 @@ def _read_table(path: Path, header: Optional[bool]) -> list:
         except ValueError as exc:
             raise InputError(f"{path}: not a plain NPY array ({exc})") from None
         if arr.ndim == 1:
-            return [arr]
+            return [arr], None
         if arr.ndim == 2:
-            return [arr[:, j] for j in range(arr.shape[1])]
+            return [arr[:, j] for j in range(arr.shape[1])], None
         raise InputError(f"{path}: expected a 1-D or 2-D array, got shape {arr.shape}")
 
     import csv
@@ -84,9 +92,10 @@ def _read_table(path: Path, header: Optional[bool]) -> list:
             len(rows) > 1 and any(not _is_number(c) for c in first)
             and all(_is_number(c) for c in rows[1])
         )
+    names = None
     if header:
-        rows = rows[1:]
-    return [_column([row[j] for row in rows], f"{path} column {j + 1}") for j in range(width)]
+        names, rows = rows[0], rows[1:]
+    return [_column([row[j] for row in rows], f"{path} column {j + 1}") for j in range(width)], names
 
 
 def _load_pair(first: Path, second: Optional[Path], header: Optional[bool]):
@@ -101,7 +110,8 @@ def _load_pair(first: Path, second: Optional[Path], header: Optional[bool]):
     b = _read_table(second, header)
     for path, cols in ((first, a), (second, b)):
         if len(cols) != 1:
-            raise InputError(f"{path}: expected one column, found {len(cols)}")
+            raise InputError(f"{path}: expected one column, found {len(cols)} (for label matrices, one "
+                             "0/1 column per label, pass --multilabel)")
     return a[0], b[0]
 
 
@@ -155,6 +165,89 @@ def _threshold_predictions(y_true, scores, threshold, tune, pos_text, beta):
     return y_pred, float(threshold)
 
 
+def _load_indicators(first: Path, second: Optional[Path], header: Optional[bool], threshold):
+    """``(T, Y, names)``: the (N, K) 0/1 matrices of two files and the label names (the CSV
+    header, else ``0..K-1``); with ``threshold`` the second file holds scores, ``Y = S >= T``."""
+    import numpy as np
+
+    if second is None:
+        raise InputError("--multilabel needs two files, Y_TRUE and Y_PRED, each with one 0/1 column per label")
+    (t_cols, t_names), (p_cols, p_names) = (_read_named_table(f, header) for f in (first, second))
+    if len(t_cols) < 2:
+        raise InputError(f"{first}: --multilabel needs one column per label (at least 2), found {len(t_cols)}")
+    if len(p_cols) != len(t_cols):
+        raise InputError(f"{first} has {len(t_cols)} label columns but {second} has {len(p_cols)}")
+    if t_names is not None and p_names is not None and t_names != p_names:
+        raise InputError(f"{first} and {second} name their label columns differently: "
+                         f"{', '.join(t_names)} vs {', '.join(p_names)}")
+    names = t_names or p_names or [str(j) for j in range(len(t_cols))]
+    matrices = []
+    for path, cols, scores in ((first, t_cols, False), (second, p_cols, threshold is not None)):
+        for j, c in enumerate(cols):
+            if c.dtype.kind not in "iuf":
+                raise InputError(f"{path}: label column {names[j]!r} must be numeric (0/1"
+                                 f"{' or scores' if scores else ''})")
+        m = np.column_stack(cols)
+        if scores:
+            if not np.isfinite(m).all():
+                raise InputError(f"{path}: scores must be finite numbers")
+            m = (m >= threshold).astype(np.int64)
+        elif np.any((m != 0) & (m != 1)):
+            hint = "; for scores pass --threshold" if path == second else ""
+            raise InputError(f"{path}: --multilabel columns must hold 0/1 indicators{hint}")
+        matrices.append(m.astype(np.int64))
+    if matrices[0].shape[0] != matrices[1].shape[0]:
+        raise InputError(f"{first} has {matrices[0].shape[0]} rows but {second} has {matrices[1].shape[0]}")
+    return matrices[0], matrices[1], names
+
+
+def _label_columns(text: Optional[str], names: list[str]):
+    """``--labels`` of multilabel data: label (column) names -> column indices."""
+    import numpy as np
+
+    if text is None:
+        return None
+    chosen = [x.strip() for x in text.split(",") if x.strip()]
+    unknown = [c for c in chosen if c not in names]
+    if unknown or not chosen:
+        raise InputError(f"--labels: unknown label(s) {', '.join(map(repr, unknown))}; the labels are "
+                         f"{', '.join(names)}")
+    return np.array([names.index(c) for c in chosen])
+
+
+def _multilabel_scores(T, Y, names: list[str], *, beta, columns, zero_division):
+    """The report of indicator matrices ``T``, ``Y`` (N, K) (one counting pass, several views):
+    per label, micro, macro, weighted and samples averages, subset accuracy."""
+    from numeric.metrics._accuracy import accuracy_score
+    from numeric.metrics._averages import fbeta_of_averages
+    from numeric.metrics._prf import prfs_from_targets
+    from numeric.metrics._targets import count_targets
+
+    targets = count_targets(T, Y)
+    reported = targets.classes if columns is None else columns
+    kw = dict(beta=beta, labels=reported, zero_division=zero_division)
+    p, r, f, s = prfs_from_targets(targets, average=None, **kw)
+    rows = {names[j]: {"precision": _nan_to_none(float(pi)), "recall": _nan_to_none(float(ri)),
+                       "fscore": _nan_to_none(float(fi)), "support": int(si)}
+            for j, pi, ri, fi, si in zip(reported.tolist(), p, r, f, s)}
+    total = int(sum(int(x) for x in s))
+    result = {"kind": "multilabel", "beta": beta, "labels": [names[j] for j in reported.tolist()],
+              "negative_label": None, "per_class": rows}
+    for average in ("micro", "macro", "weighted", "samples"):
+        ap, ar, af, _ = prfs_from_targets(targets, average=average, **kw)
+        result[average] = {"precision": _nan_to_none(ap), "recall": _nan_to_none(ar),
+                           "fscore": _nan_to_none(af), "support": total}
+    result["accuracy"] = accuracy_score(T, Y)
+    result["macro_f_of_averages"] = _nan_to_none(fbeta_of_averages(
+        T, Y, beta=beta, labels=reported, zero_division=zero_division))
+    result["n_samples"] = int(targets.n_samples)
+    return result
+
+
+def _averages(result: dict) -> list[str]:
+    return [k for k in ("micro", "macro", "weighted", "samples") if k in result]
+
+
 def _nan_to_none(x):
     import math
 
@@ -184,6 +277,7 @@ def _scores(y_true, y_pred, *, beta, labels, negative_label, zero_division):
         averages[average] = {"precision": _nan_to_none(ap), "recall": _nan_to_none(ar),
                              "fscore": _nan_to_none(af), "support": total}
     return {
+        "kind": "labels",
         "beta": beta,
         "labels": [str(x) for x in reported.tolist()],
         "negative_label": None if negative_label is None else str(negative_label),
@@ -203,7 +297,7 @@ def _fmt(x, digits: int) -> str:
 def _markdown(result: dict, digits: int, fname: str) -> str:
     lines = [f"| label | precision | recall | {fname} | support |", "|---|---:|---:|---:|---:|"]
     rows = list(result["per_class"].items()) + [
-        (f"**{k} avg**", result[k]) for k in ("micro", "macro", "weighted")]
+        (f"**{k} avg**", result[k]) for k in _averages(result)]
     for name, row in rows:
         lines.append(f"| {name} | {_fmt(row['precision'], digits)} | {_fmt(row['recall'], digits)}"
                      f" | {_fmt(row['fscore'], digits)} | {row['support']} |")
@@ -213,7 +307,8 @@ def _markdown(result: dict, digits: int, fname: str) -> str:
 
 
 def _summary(result: dict, digits: int, fname: str) -> str:
-    parts = [f"accuracy {_fmt(result['accuracy'], digits)}",
+    accuracy = "subset accuracy" if result.get("kind") == "multilabel" else "accuracy"
+    parts = [f"{accuracy} {_fmt(result['accuracy'], digits)}",
              f"{fname} of macro P and R (Opitz & Burst) {_fmt(result['macro_f_of_averages'], digits)}",
              f"n = {result['n_samples']}"]
     if result["negative_label"] is not None:
@@ -235,7 +330,7 @@ def _print_table(result: dict, digits: int, fname: str) -> None:
         table.add_row(name, _fmt(row["precision"], digits), _fmt(row["recall"], digits),
                       _fmt(row["fscore"], digits), str(row["support"]))
     table.add_section()
-    for key in ("micro", "macro", "weighted"):
+    for key in _averages(result):
         row = result[key]
         table.add_row(f"{key} avg", _fmt(row["precision"], digits), _fmt(row["recall"], digits),
                       _fmt(row["fscore"], digits), str(row["support"]), style="bold")
@@ -268,6 +363,9 @@ def fscore(
     header: Optional[bool] = typer.Option(
         None, "--header/--no-header", help="Whether CSV files start with a header row (default: detect)."),
     digits: int = typer.Option(4, "--digits", min=0, max=12, help="Decimal places in the table."),
+    multilabel: bool = typer.Option(
+        False, "--multilabel", help="Y_TRUE and Y_PRED are 0/1 matrices, one column per label (CSV with a header "
+        "of label names, or 2-D NPY); adds the samples average. With --threshold Y_PRED holds per-label scores."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print the results as a Markdown table."),
     report: Optional[Path] = typer.Option(
@@ -279,11 +377,11 @@ def fscore(
     no_steps: bool = typer.Option(False, "--no-steps", help="Without files: only assumptions and results."),
     standalone: bool = typer.Option(False, "--standalone", help="Without files, with --latex: a complete document."),
 ) -> None:
-    """Per-class precision, recall, F-beta and support, with micro, macro and weighted averages.
+    """Per-class precision, recall, F-beta and support, with micro, macro and weighted averages
+    (and samples for --multilabel data: several labels per example, one 0/1 column each).
 
     Without files, shows the F-score derivation (the 'fscore' topic) instead.
     """
-    import json
     import math
     import warnings
 
@@ -302,11 +400,36 @@ def fscore(
     if as_json and markdown:
         typer.echo("Error: choose one of --json and --markdown", err=True)
         raise typer.Exit(2)
+    if multilabel:
+        given = [name for name, on in (("--tune", tune), ("--pos-label", pos_label is not None),
+                                       ("--negative-label", negative_label is not None),
+                                       ("--report", report is not None)) if on]
+        if y_pred_file is None:
+            typer.echo("Error: --multilabel needs two files, Y_TRUE and Y_PRED, each with one 0/1 column "
+                       "per label", err=True)
+            raise typer.Exit(2)
+        if given:
+            typer.echo(f"Error: {', '.join(given)} cannot be used with --multilabel (labels are columns; "
+                       "per-label scores take --threshold)", err=True)
+            raise typer.Exit(2)
     try:
         zd = {"0": 0.0, "0.0": 0.0, "1": 1.0, "1.0": 1.0, "nan": math.nan}[zero_division.lower()]
     except KeyError:
         typer.echo(f"Error: --zero-division must be 0, 1 or nan, got {zero_division!r}", err=True)
         raise typer.Exit(2) from None
+    if multilabel:
+        try:
+            T, Y, names = _load_indicators(y_true_file, y_pred_file, header, threshold)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = _multilabel_scores(T, Y, names, beta=beta, columns=_label_columns(labels, names),
+                                            zero_division=zd)
+            result["threshold"] = threshold
+        except (ValueError, OSError) as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        _emit(result, as_json=as_json, markdown=markdown, digits=digits, beta=beta)
+        return
     try:
         import numpy as np
 
@@ -347,6 +470,12 @@ def fscore(
             typer.echo(f"Error: cannot write the report: {exc}", err=True)
             raise typer.Exit(1) from None
         typer.echo(f"wrote report {report}", err=True)
+
+    _emit(result, as_json=as_json, markdown=markdown, digits=digits, beta=beta)
+
+
+def _emit(result: dict, *, as_json: bool, markdown: bool, digits: int, beta: float) -> None:
+    import json
 
     fname = "F1" if beta == 1 else f"F{beta:g}"
     if as_json:

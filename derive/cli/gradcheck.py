@@ -1,9 +1,11 @@
-"""``derive gradcheck FILE.py:FUNCTION --against RESULT_ID``: check a user's NumPy gradient code."""
+"""``derive gradcheck FILE.py:FUNCTION --against RESULT_ID | --expr EXPR --wrt VAR``: check a
+user's NumPy gradient code against a derived result or the derived gradient of any expression."""
 
 from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import List, Optional
 
 import typer
 
@@ -21,33 +23,61 @@ SIGNATURES = (
 
 def gradcheck(
     target: str = typer.Argument(..., help="FILE.py:FUNCTION, the user's NumPy implementation."),
-    against: str = typer.Option(..., "--against", help="Result id to check against (signatures below)."),
+    against: Optional[str] = typer.Option(None, "--against", help="Result id to check against (signatures below)."),
+    expr: Optional[str] = typer.Option(None, "--expr", help="An expression (plain or LaTeX, e.g. 'x*sigma(x)'): "
+                                       "check FUNCTION against its derived gradient."),
+    wrt: Optional[List[str]] = typer.Option(None, "--wrt", help="With --expr: the variable(s) FUNCTION "
+                                            "differentiates by (repeat for several; a tuple in this order)."),
     timeout: float = typer.Option(30.0, "--timeout", min=1.0, help="Seconds the user's code may run (then killed)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the random inputs."),
 ) -> None:
     """Run FUNCTION (in a separate process, with a time limit) on random and extreme inputs and
-    compare it with the generated kernel of RESULT_ID: max abs/rel error, worst input, PASS or
-    FAIL (exit code 0 or 1; 2 when the check cannot run)."""
+    compare it with the generated kernel of RESULT_ID, or with the derived gradient of EXPR
+    evaluated exactly: max abs/rel error, worst input, PASS or FAIL (exit code 0 or 1; 2 when the
+    check cannot run).
+
+    With --expr, FUNCTION is called with keyword arguments named after the expression's variables
+    (arrays of shape (N,)) and returns d EXPR / d VAR (one array; a tuple in --wrt order for
+    several)."""
     file_part, sep, function = target.rpartition(":")
     if not sep or not file_part or not function.isidentifier():
-        typer.echo(f"Error: expected FILE.py:FUNCTION, got {target!r}", err=True)
-        raise typer.Exit(2)
+        _usage(f"expected FILE.py:FUNCTION, got {target!r}")
     path = Path(file_part)
     if path.suffix != ".py" or not path.is_file():
-        typer.echo(f"Error: {file_part!r} is not a Python file", err=True)
-        raise typer.Exit(2)
+        _usage(f"{file_part!r} is not a Python file")
+    if (against is None) == (expr is None):
+        _usage("give either --against RESULT_ID or --expr EXPR (with --wrt VAR)")
+    if expr is not None and not wrt:
+        _usage("--expr needs --wrt VAR (the variable FUNCTION differentiates by)")
+    if against is not None and wrt:
+        _usage("--wrt goes with --expr, not with --against")
     from derive.codegen.gradcheck import TARGETS, GradcheckError, gradcheck as run
 
-    if against not in TARGETS:
-        typer.echo(f"Error: no gradient check for {against!r}; result ids: {', '.join(TARGETS)}", err=True)
-        raise typer.Exit(2)
+    if against is not None:
+        if against not in TARGETS:
+            _usage(f"no gradient check for {against!r}; result ids: {', '.join(TARGETS)}")
+        signature, what = TARGETS[against].signature, against
+    else:
+        from derive.codegen.gradcheck import expression_target
+
+        try:
+            expression = expression_target(expr, list(wrt))
+        except ValueError as exc:  # GradError: an unreadable expression or an unknown variable
+            _usage(str(exc))
+        signature = expression.signature
+        what = "the derived gradient of " + expr + " by " + ", ".join(wrt)
     try:
-        results = run(path.resolve(), function, against, timeout=timeout, seed=seed)
+        if against is not None:
+            results = run(path.resolve(), function, against, timeout=timeout, seed=seed)
+        else:
+            from derive.codegen.gradcheck import gradcheck_expression
+
+            results = gradcheck_expression(path.resolve(), function, expression, timeout=timeout, seed=seed)
     except GradcheckError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2)
-    typer.echo(f"gradcheck {target} against {against}")
-    typer.echo(f"  expected signature: {TARGETS[against].signature}")
+    typer.echo(f"gradcheck {target} against {what}")
+    typer.echo(f"  expected signature: {signature}")
     for r in results:
         status = "PASS" if r.passed else "FAIL"
         typer.echo(f"  {status}  {r.name}: max abs error {r.max_abs:.3g}, max rel error {r.max_rel:.3g}"
@@ -58,6 +88,11 @@ def gradcheck(
     ok = all(r.passed for r in results)
     typer.echo("PASS" if ok else "FAIL")
     raise typer.Exit(0 if ok else 1)
+
+
+def _usage(message: str):
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(2)
 
 
 gradcheck.__doc__ = inspect.cleandoc(gradcheck.__doc__) + "\n\nSignatures FUNCTION must have, per result id:\n\n" + "\n\n".join(

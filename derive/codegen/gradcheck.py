@@ -159,9 +159,11 @@ data = np.load(inputs, allow_pickle=False)
 results = {}
 for i in range(int(data["n_cases"])):
     args = [data[f"c{i}_a{j}"] for j in range(int(data[f"c{i}_nargs"]))]
+    names = [str(n) for n in data[f"c{i}_names"]] if f"c{i}_names" in data.files else None
     try:
         with np.errstate(all="ignore"):
-            results[f"r{i}"] = np.asarray(function(*args), dtype=np.float64)
+            out = function(**dict(zip(names, args))) if names else function(*args)
+            results[f"r{i}"] = np.asarray(out, dtype=np.float64)
     except Exception as exc:
         results[f"e{i}"] = np.array(f"{type(exc).__name__}: {exc}"[:500])
 np.savez(outputs, **results)
@@ -183,12 +185,14 @@ class CaseResult:
     worst: str = ""
 
 
-def _run_user(path: Path, function: str, cases, timeout: float):
+def _run_user(path: Path, function: str, cases, timeout: float, names: list[str] | None = None):
     with tempfile.TemporaryDirectory(prefix="derive-gradcheck-") as tmp:
         inputs, outputs = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
         arrays = {"n_cases": np.array(len(cases))}
         for i, (_, args) in enumerate(cases):
             arrays[f"c{i}_nargs"] = np.array(len(args))
+            if names is not None:
+                arrays[f"c{i}_names"] = np.array(names)
             for j, a in enumerate(args):
                 arrays[f"c{i}_a{j}"] = np.asarray(a)
         np.savez(inputs, **arrays)
@@ -253,4 +257,101 @@ def gradcheck(path: Path, function: str, result_id: str, *, timeout: float = 30.
             continue
         passed, max_abs, max_rel, message, worst = compare(outputs[f"r{i}"], ref, args)
         results.append(CaseResult(name, args, passed, max_abs, max_rel, message, worst))
+    return results
+
+
+# --- any expression: derive gradcheck FILE.py:FUNC --expr EXPR --wrt VAR -----------------------
+
+
+@dataclass
+class ExpressionTarget:
+    """The derived gradient of a user's expression: what FUNC receives and must return."""
+
+    expr: object  # sympy expression
+    wrt: list  # sympy symbols, in --wrt order
+    symbols: list  # all variables, sorted by name
+    gradients: list  # d expr / d wrt, sympy
+
+    @property
+    def signature(self) -> str:
+        kw = ", ".join(f"{s.name}=ndarray (N,)" for s in self.symbols)
+        out = ("ndarray (N,), d/d" + self.wrt[0].name if len(self.wrt) == 1 else
+               "tuple (" + ", ".join(f"d/d{s.name}" for s in self.wrt) + "), each ndarray (N,)")
+        return f"f({kw}) -> {out} (called with keyword arguments)"
+
+
+def expression_target(text: str, wrt: list[str]) -> ExpressionTarget:
+    """The gradient of ``text`` (untrusted: the language of ``derive grad``) by each of ``wrt``,
+    as ``derive grad`` derives and proves it.
+
+    Raises :class:`derive.differentiate.GradError` (a ValueError) for a bad expression or a
+    variable that is not in it, :class:`derive.derivation.ProofError` if a step fails its proof.
+    """
+    from derive.differentiate import grad
+    from derive.differentiate.functions import for_codegen
+
+    derivation = grad(text, wrt)
+    if any(len(r.lhs.variables) != 1 or not r.lhs.variables[0].is_Symbol for r in derivation.results):
+        raise ValueError("--expr takes scalar variables (index notation is not checked yet)")
+    expr = for_codegen(derivation.steps[0].lhs.expr)
+    variables = [r.lhs.variables[0] for r in derivation.results]
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    return ExpressionTarget(expr, variables, symbols, [for_codegen(r.expr) for r in derivation.results])
+
+
+def _expression_cases(target: ExpressionTarget, rng):
+    from derive.codegen.user_accuracy import EXTREMES
+
+    n = len(target.symbols)
+    grid = rng.choice(np.array(EXTREMES), size=(60, n))
+    if n == 1:
+        grid = np.array(EXTREMES)[:, None]
+    return [
+        ("random values ~ N(0, 1), 50 points", rng.normal(0.0, 1.0, (50, n))),
+        ("random values ~ N(0, 10), 50 points", rng.normal(0.0, 10.0, (50, n))),
+        ("extreme values (0, +-1e-10, +-1, +-40, +-720, +-745)", grid),
+    ]
+
+
+def gradcheck_expression(path: Path, function: str, target: ExpressionTarget, *, timeout: float = 30.0,
+                         seed: int = 0) -> list[CaseResult]:
+    """Run FUNC on random and extreme inputs (keyword arguments named after the variables) and
+    compare it with the derived gradient evaluated exactly (mpmath, precision raised until stable);
+    points outside the expression's domain, or where the gradient overflows, are left out."""
+    from derive.codegen.user_accuracy import Truth
+
+    rng = np.random.default_rng(seed)
+    cases = _expression_cases(target, rng)
+    names = [s.name for s in target.symbols]
+    outputs = _run_user(path, function, [(name, tuple(pts.T)) for name, pts in cases], timeout, names)
+    truth = Truth(target.gradients, target.symbols)
+    big = float(np.finfo(float).max)
+    results = []
+    for i, (name, pts) in enumerate(cases):
+        if f"e{i}" in outputs:
+            results.append(CaseResult(name, tuple(pts.T), False, np.inf, np.inf, f"raised {outputs[f'e{i}']}"))
+            continue
+        values = [truth.values(p) for p in pts]
+        ref = np.array([[np.nan if v is None or abs(v) > big else float(v) for v in row] for row in values]).T
+        keep = np.all(np.isfinite(ref), axis=0)
+        got = np.asarray(outputs[f"r{i}"], dtype=float)
+        if len(target.wrt) == 1:
+            ref = ref[0]
+            got_kept = got[keep] if got.shape == ref.shape else got
+            ref_kept = ref[keep]
+        else:
+            got_kept = got[:, keep] if got.shape == ref.shape else got
+            ref_kept = ref[:, keep]
+        passed, max_abs, max_rel, message, worst = compare(got_kept, ref_kept, ())
+        if worst and got_kept.shape == ref_kept.shape:
+            import re
+
+            entry = re.match(r"entry \(([0-9, ]+)\)", worst)
+            if entry:
+                k = int(entry.group(1).split(",")[-1] or entry.group(1).split(",")[0])
+                point = pts[keep][k]
+                worst = worst.split("; input:")[0] + "; input: " + ", ".join(
+                    f"{n}={v:.17g}" for n, v in zip(names, point))
+        results.append(CaseResult(f"{name} ({int(keep.sum())} in the domain)", tuple(pts.T), passed, max_abs,
+                                  max_rel, message, worst))
     return results

@@ -42,6 +42,10 @@ class KernelCode:
     block: tuple[str, list[str]] | None = None
     #: The rewritten (stable) expression an elementwise block was printed from.
     stable: sp.Basic | None = None
+    #: Row-wise kernels: the formula of one entry in the shifted row's symbols ``e`` (the
+    #: shifted exponential), ``rest`` (its row sum without the top entry), ``d`` and ``err``
+    #: (``z_i - max z`` and its rounding error); printed for the fused backend.
+    entry: sp.Basic | None = None
 
 
 def _sources(*ids: str) -> tuple[str, ...]:
@@ -170,7 +174,7 @@ def softmax_kernels() -> list[KernelCode]:
     relative accuracy, and the sum is :math:`1 + \text{rest}` (the top term is exactly 1).""",
         _sources("softmax.shift_invariance"),
         ["return _rowwise(_softmax_block, z, axis)"], [source], "softmax",
-        ("_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(y)}"]))]
+        ("_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(y)}"]), entry=y)]
 
     logp = result("softmax.log_probabilities")
     # log y_i = z_i - log Sigma_C, shifted: d_i - log(1 + rest), then the recovered rounding error.
@@ -191,7 +195,7 @@ def softmax_kernels() -> list[KernelCode]:
     small term before the large one.""",
         _sources("softmax.log_probabilities", "softmax.shift_invariance"),
         ["return _rowwise(_log_softmax_block, z, axis)"], [logp.expr], "softmax",
-        ("_log_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"])))
+        ("_log_softmax_block(z)", [*_SHIFT_PRELUDE, f"return {printer.doprint(ordered)}"]), entry=ordered))
     jac = result("softmax.jacobian")
     names = {}
     for a in jac.expr.atoms(sp.Indexed):
@@ -503,7 +507,35 @@ def categorical_training_kernels() -> list[KernelCode]:
          "S = e.sum(axis=1, keepdims=True)",
          f"y = {printer.doprint(y)}",
          f"return {printer.doprint(grad)}"],
-        [inv.lhs, ce.expr], "glm")]
+        [inv.lhs, ce.expr], "glm"), _log_softmax_unchecked(printer, inv)]
+
+
+def _log_softmax_unchecked(printer, inv) -> KernelCode:
+    r"""``log_softmax_unchecked``: :math:`\log y_i = d_i - \log \sum_k e^{d_k}` with
+    :math:`d = z - \max_k z_k`, the logarithm of ``softmax.shift_invariance`` (plain max-shift)."""
+    d, s = sp.symbols("d S", real=True)
+    z_i = next(a for a in inv.lhs.atoms(sp.Indexed) if a.indices[0].name == "i")
+    shift = next(a for a in inv.lhs.free_symbols if a.name == "c")
+    log_y = sp.expand_log(sp.log(inv.lhs), force=True)
+    log_y = log_y.replace(lambda a: isinstance(a, sp.Sum), lambda a: s).subs(z_i, d - shift)
+    return KernelCode(
+        "log_softmax_unchecked", "log_softmax_unchecked(z)",
+        r"""Log-softmax over the last axis for the training path (L-BFGS objectives): ``z`` (..., K)
+    float64 logits -> (..., K), :math:`\log \operatorname{softmax}(z)_i`.
+
+    No validation. Stable by shift invariance (``softmax.shift_invariance``, with
+    :math:`c = -\max_k z_k`): :math:`\log y_i = d_i - \log \sum_k e^{d_k}`,
+    :math:`d = z - \max z \le 0`, so nothing overflows and the sum is :math:`\ge 1`. This is the
+    plain max-shift (the rounding of :math:`z - \max z` and of the sum is not recovered): every
+    entry is within :math:`(K + 3)\varepsilon \max(1, |\log y_i|)` of the true value, ample for
+    a loss, but use :func:`log_softmax` (compensated, a few ulp) where the largest entries' last
+    digits matter. Floating-point warnings are the caller's (an entry :math:`z - \max z` beyond
+    the double range overflows to :math:`-\infty`, the right limit).""",
+        _sources("softmax.shift_invariance"),
+        ["d = z - z.max(axis=-1, keepdims=True)  # beyond the double range: -inf, so e^d = 0",
+         "S = numpy.exp(d).sum(axis=-1, keepdims=True)",
+         f"return {printer.doprint(log_y)}"],
+        [inv.lhs], "softmax")
 
 
 def dense_training_kernels() -> list[KernelCode]:
@@ -548,6 +580,12 @@ def training_kernels(public: list[KernelCode]) -> list[KernelCode]:
     out = [_unchecked_elementwise(by_name[n]) for n in TRAINING_ELEMENTWISE]
     out += [_backward_unchecked(a, by_name[n]) for a, n in TRAINING_BACKWARD.items()]
     return out + categorical_training_kernels() + dense_training_kernels()
+
+
+#: Kernels that also get a fused numba twin (numeric/kernels/_generated_fused.py): those whose
+#: NumPy form takes several passes over memory. relu and the identity are one NumPy pass already.
+FUSED = ("sigmoid", "sigmoid_derivative", "log_sigmoid", "softplus", "tanh_derivative", "softmax", "log_softmax",
+         "gaussian_nll", "gaussian_nll_grad", "bernoulli_nll", "bernoulli_nll_grad", "poisson_nll", "poisson_nll_grad")
 
 
 def all_kernels() -> list[KernelCode]:

@@ -1,9 +1,11 @@
-"""Printing SymPy expressions as NumPy code (SymPy's ``NumPyPrinter``, a few overrides)."""
+"""Printing SymPy expressions as NumPy code (SymPy's ``NumPyPrinter``, a few overrides) and as
+scalar Python code for the fused numba kernels (``PythonCodePrinter``)."""
 
 from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
 
 
 class KernelPrinter(NumPyPrinter):
@@ -61,3 +63,65 @@ def print_assignments(expr: sp.Basic, printer: KernelPrinter | None = None, pref
     replacements, (reduced,) = sp.cse([expr], symbols=names, optimizations=None, order="none")
     lines = [f"{printer.doprint(sym)} = {printer.doprint(sub)}" for sym, sub in replacements]
     return lines, printer.doprint(reduced)
+
+
+class ScalarPrinter(PythonCodePrinter):
+    """Prints a kernel formula for *one* value (Python ``math``), the body of a fused numba ufunc.
+
+    The same SymPy expressions as :class:`KernelPrinter`, with scalar forms of its pieces:
+    ``max``/``min`` (constants last, as floats: a NaN in the first argument propagates, as with
+    ``numpy.maximum``), conditional expressions for ``Heaviside`` and ``Where``, and the scalar
+    runtime helpers of :mod:`derive.codegen.fused_runtime` for ``DivOnePlus``/``SigmaProductOfExp``.
+    """
+
+    def __init__(self, settings=None):
+        super().__init__({"order": "none", "fully_qualified_modules": True, **(settings or {})})
+
+    def _print_Max(self, expr):
+        return self._fold("max", expr.args)
+
+    def _print_Min(self, expr):
+        return self._fold("min", expr.args)
+
+    def _fold(self, name, args):
+        def arg(a):
+            return repr(float(a)) if a.is_number else self._print(a)
+
+        args = sorted(args, key=lambda a: a.is_number)
+        text = arg(args[0])
+        for a in args[1:]:
+            text = f"{name}({text}, {arg(a)})"
+        return text
+
+    def _print_Heaviside(self, expr):
+        u, *h0 = expr.args
+        if h0 and h0[0] not in (0, 1):
+            raise NotImplementedError(f"Heaviside with H(0) = {h0[0]} has no scalar form")
+        op = ">=" if h0 and h0[0] == 1 else ">"
+        return f"(1.0 if {self._print(u)} {op} 0.0 else 0.0)"
+
+    def _print_Where(self, expr):
+        cond, a, b = (self._print(arg) for arg in expr.args)
+        return f"({a} if {cond} else {b})"
+
+    def _print_SigmaProductOfExp(self, expr):
+        e, a, c, *h = expr.args
+        if h:
+            return f"_scaled_sigma_product_of_exp({self._print(e)}, {self._print(h[0])}, {self._print(a)}, {float(c)!r})"
+        return f"_sigma_product_of_exp({self._print(e)}, {self._print(a)}, {float(c)!r})"
+
+    def _print_DivOnePlus(self, expr):
+        n, e = expr.args
+        return f"_div_one_plus({self._print(n)}, {self._print(e)})"
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+    def _print_Half(self, expr):
+        return "0.5"

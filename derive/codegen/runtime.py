@@ -9,6 +9,9 @@ generator copies the source of the functions listed in ``RUNTIME`` with :func:`i
 
 from __future__ import annotations
 
+import importlib
+import os
+
 import numpy
 
 
@@ -207,3 +210,52 @@ def _check_beta(beta):
         raise ValueError(f"beta must be a finite number >= 0, got {beta}")
     return beta
 RUNTIME = (_as_float, _elementwise, _rowwise, _rows_with_targets, _shift_by_max, _row_sum, _exp_rest, _div_one_plus, _sigma_product, _class_indices, _check_dense, _check_beta)
+
+
+# --- choosing the fused backend (package module only) ---------------------------------------------
+
+#: Module-level state of the dispatch, emitted as text into the package module.
+FUSED_STATE = """#: The fused backend of the kernels that have one: None until the first call decides (see
+#: _fused_backend), then the module of fused numba kernels, or False for these NumPy kernels.
+_FUSED = None
+#: Elements of the first input that loads the fused backend: importing numba takes about 0.5 s,
+#: which pays off on large inputs, not on a scalar.
+_FUSED_MIN_SIZE = 65536"""
+
+_FUSED = None
+_FUSED_MIN_SIZE = 65536
+
+
+def _fused_backend(x):
+    """The fused kernel module for a call on ``x``, or a false value for the NumPy kernels.
+
+    Decided once, on the first call with an array of at least ``_FUSED_MIN_SIZE`` elements (or
+    on the first call with the environment variable ``DERIVE_KERNELS=fused``;
+    ``DERIVE_KERNELS=numpy`` keeps NumPy): the fused module when numba (the 'fast' extra) is
+    installed, else False.
+    """
+    global _FUSED
+    if _FUSED is None:
+        choice = os.environ.get("DERIVE_KERNELS", "auto")
+        if choice not in ("auto", "numpy", "fused"):
+            raise ValueError(f"DERIVE_KERNELS must be auto, numpy or fused, got {choice!r}")
+        if choice == "numpy":
+            _FUSED = False
+        elif choice == "fused" or getattr(x, "size", 0) >= _FUSED_MIN_SIZE:  # a large NumPy array
+            _FUSED = _import_fused(required=choice == "fused")
+    return _FUSED
+
+
+def _import_fused(required=False):
+    """The fused twin of this module (``<module>_fused``), or False where numba is not installed
+    (ImportError if ``required``)."""
+    try:
+        return importlib.import_module(__name__ + "_fused")
+    except ImportError as exc:
+        if required:
+            raise ImportError(f"the fused kernels need numba ({exc}); install them with "
+                              "pip install 'derive[fast]'") from exc
+        return False
+
+
+DISPATCH = (_fused_backend, _import_fused)

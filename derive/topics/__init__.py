@@ -42,6 +42,8 @@ TOPICS: dict[str, Topic] = {
               "derive.topics.mlp"),
         Topic("relu-approximation", "Universal approximation: k ReLUs reproduce a piecewise-linear interpolant",
               "derive.topics.relu_approximation", cli="derive.cli.topic_relu:relu_command"),
+        Topic("squash-approximation", "Universal approximation: compressed sigmoids make a staircase",
+              "derive.topics.squash_approximation", cli="derive.cli.topic_squash:squash_command"),
     ]
 }
 

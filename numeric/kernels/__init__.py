@@ -24,8 +24,16 @@ The public API (names and signatures are a contract for numeric.mlp, numeric.glm
   (:math:`X^T G, G W^T`): with a column of ones on the inputs :math:`X^T G` holds the bias gradient
   as its last row (the SGD loop stores each layer as :math:`[W; b^T]`).
 
-This package never imports SymPy.
+Backends: with numba installed (the 'fast' extra, ``pip install 'derive[fast]'``) the kernels that
+have a fused twin (``_generated_fused``: the sigmoid family, softmax, log-softmax and the
+elementwise losses) run it, one compiled loop instead of several NumPy passes; numba is imported
+on the first call with a large input, never by ``import numeric``. ``set_backend`` /
+``kernel_backend`` (auto, numpy, fused), ``get_backend`` and ``fused_available`` control and
+report it; the environment variable ``DERIVE_KERNELS`` sets the default.
+
+This package never imports SymPy (nor numba, until a kernel needs it).
 """
 
 from numeric.kernels._generated import *  # noqa: F401,F403
 from numeric.kernels._generated import __all__  # noqa: F401
+from numeric.kernels._backend import fused_available, get_backend, kernel_backend, set_backend  # noqa: F401

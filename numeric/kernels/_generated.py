@@ -6,11 +6,18 @@ glm.logistic.logit_gradient, glm.logistic.nll, glm.poisson.logit_gradient, glm.p
 mlp.hidden_gradient, mlp.output_bias_gradient, mlp.output_weight_gradient,
 sigmoid.derivative_stable, sigmoid.symmetry, sigmoid.tanh_derivative, softmax.ce_gradient,
 softmax.jacobian, softmax.log_probabilities, softmax.shift_invariance.
-Digest of the source derivations (SHA-256): 226fa4f92949e124115a03f83d647bf788f508bc816e9f119c62aa87326825c9
+Digest of the source derivations (SHA-256): 5ff63bd90e67335b37a63d1dfccf8b82a88738999f09e08d16f155333cbef04a
 
 NumPy only (never SymPy). Every kernel is vectorised; its docstring states the formula, the
 derived identity that makes it stable and the results it was generated from.
+
+With numba installed (the 'fast' extra), the kernels with a fused twin in the module
+`<this module>_fused` run it instead once it is loaded: on the first call with at least
+_FUSED_MIN_SIZE elements, or at once with DERIVE_KERNELS=fused (DERIVE_KERNELS=numpy: never).
 """
+
+import importlib
+import os
 
 import numpy
 
@@ -47,6 +54,7 @@ __all__ = [
     'logistic_backward_unchecked',
     'tanh_backward_unchecked',
     'categorical_nll_grad_unchecked',
+    'log_softmax_unchecked',
     'dense_backward_unchecked',
     'dense_param_grads_unchecked',
     'dense_weight_grads_unchecked',
@@ -57,6 +65,14 @@ __all__ = [
 #: Elements per block: a kernel's intermediate arrays stay in the CPU cache, so several
 #: NumPy passes cost about as much as one fused loop.
 _BLOCK = 16384
+
+
+#: The fused backend of the kernels that have one: None until the first call decides (see
+#: _fused_backend), then the module of fused numba kernels, or False for these NumPy kernels.
+_FUSED = None
+#: Elements of the first input that loads the fused backend: importing numba takes about 0.5 s,
+#: which pays off on large inputs, not on a scalar.
+_FUSED_MIN_SIZE = 65536
 
 
 def _as_float(a):
@@ -250,6 +266,38 @@ def _check_beta(beta):
     return beta
 
 
+def _fused_backend(x):
+    """The fused kernel module for a call on ``x``, or a false value for the NumPy kernels.
+
+    Decided once, on the first call with an array of at least ``_FUSED_MIN_SIZE`` elements (or
+    on the first call with the environment variable ``DERIVE_KERNELS=fused``;
+    ``DERIVE_KERNELS=numpy`` keeps NumPy): the fused module when numba (the 'fast' extra) is
+    installed, else False.
+    """
+    global _FUSED
+    if _FUSED is None:
+        choice = os.environ.get("DERIVE_KERNELS", "auto")
+        if choice not in ("auto", "numpy", "fused"):
+            raise ValueError(f"DERIVE_KERNELS must be auto, numpy or fused, got {choice!r}")
+        if choice == "numpy":
+            _FUSED = False
+        elif choice == "fused" or getattr(x, "size", 0) >= _FUSED_MIN_SIZE:  # a large NumPy array
+            _FUSED = _import_fused(required=choice == "fused")
+    return _FUSED
+
+
+def _import_fused(required=False):
+    """The fused twin of this module (``<module>_fused``), or False where numba is not installed
+    (ImportError if ``required``)."""
+    try:
+        return importlib.import_module(__name__ + "_fused")
+    except ImportError as exc:
+        if required:
+            raise ImportError(f"the fused kernels need numba ({exc}); install them with "
+                              "pip install 'derive[fast]'") from exc
+        return False
+
+
 def _sigmoid_block(x):
     _c0 = numpy.exp(-numpy.abs(x))
     return _div_one_plus(numpy.maximum(_c0, numpy.greater_equal(x, 0.0)), _c0)
@@ -264,6 +312,8 @@ def sigmoid(x):
 
     Generated from: sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.sigmoid(x)
     return _elementwise(_sigmoid_block, x)
 
 
@@ -281,6 +331,8 @@ def sigmoid_derivative(x):
 
     Generated from: sigmoid.derivative_stable, sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.sigmoid_derivative(x)
     return _elementwise(_sigmoid_derivative_block, x)
 
 
@@ -298,6 +350,8 @@ def log_sigmoid(x):
 
     Generated from: sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.log_sigmoid(x)
     return _elementwise(_log_sigmoid_block, x)
 
 
@@ -313,6 +367,8 @@ def softplus(x):
 
     Generated from: definitions stated in the docstring.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.softplus(x)
     return _elementwise(_softplus_block, x)
 
 
@@ -329,6 +385,8 @@ def tanh_derivative(x):
 
     Generated from: sigmoid.tanh_derivative, sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(x)):
+        return _FUSED.tanh_derivative(x)
     with numpy.errstate(over="ignore"):
         return _elementwise(_tanh_derivative_block, x)
 
@@ -395,6 +453,8 @@ def softmax(z, axis=-1):
 
     Generated from: softmax.shift_invariance.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(z)):
+        return _FUSED.softmax(z, axis)
     return _rowwise(_softmax_block, z, axis)
 
 
@@ -415,6 +475,8 @@ def log_softmax(z, axis=-1):
 
     Generated from: softmax.log_probabilities, softmax.shift_invariance.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(z)):
+        return _FUSED.log_softmax(z, axis)
     return _rowwise(_log_softmax_block, z, axis)
 
 
@@ -443,6 +505,8 @@ def gaussian_nll(ybar, t):
 
     Generated from: glm.linear.nll.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.gaussian_nll(ybar, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_gaussian_nll_block, ybar, t)
 
@@ -456,6 +520,8 @@ def gaussian_nll_grad(ybar, t):
 
     Generated from: glm.linear.logit_gradient.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.gaussian_nll_grad(ybar, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_gaussian_nll_grad_block, ybar, t)
 
@@ -475,6 +541,8 @@ def bernoulli_nll(ybar, t):
 
     Generated from: glm.logistic.nll.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.bernoulli_nll(ybar, t)
     return _elementwise(_bernoulli_nll_block, ybar, t)
 
 
@@ -492,6 +560,8 @@ def bernoulli_nll_grad(ybar, t):
 
     Generated from: glm.logistic.logit_gradient, sigmoid.symmetry.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(ybar)):
+        return _FUSED.bernoulli_nll_grad(ybar, t)
     return _elementwise(_bernoulli_nll_grad_block, ybar, t)
 
 
@@ -507,6 +577,8 @@ def poisson_nll(eta, t):
 
     Generated from: glm.poisson.nll.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(eta)):
+        return _FUSED.poisson_nll(eta, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_poisson_nll_block, eta, t)
 
@@ -521,6 +593,8 @@ def poisson_nll_grad(eta, t):
 
     Generated from: glm.poisson.logit_gradient.
     """
+    if _FUSED or (_FUSED is None and _fused_backend(eta)):
+        return _FUSED.poisson_nll_grad(eta, t)
     with numpy.errstate(over="ignore"):
         return _elementwise(_poisson_nll_grad_block, eta, t)
 
@@ -737,6 +811,26 @@ def categorical_nll_grad_unchecked(z, onehot):
     S = e.sum(axis=1, keepdims=True)
     y = e/S
     return y - onehot
+
+
+def log_softmax_unchecked(z):
+    r"""Log-softmax over the last axis for the training path (L-BFGS objectives): ``z`` (..., K)
+    float64 logits -> (..., K), :math:`\log \operatorname{softmax}(z)_i`.
+
+    No validation. Stable by shift invariance (``softmax.shift_invariance``, with
+    :math:`c = -\max_k z_k`): :math:`\log y_i = d_i - \log \sum_k e^{d_k}`,
+    :math:`d = z - \max z \le 0`, so nothing overflows and the sum is :math:`\ge 1`. This is the
+    plain max-shift (the rounding of :math:`z - \max z` and of the sum is not recovered): every
+    entry is within :math:`(K + 3)\varepsilon \max(1, |\log y_i|)` of the true value, ample for
+    a loss, but use :func:`log_softmax` (compensated, a few ulp) where the largest entries' last
+    digits matter. Floating-point warnings are the caller's (an entry :math:`z - \max z` beyond
+    the double range overflows to :math:`-\infty`, the right limit).
+
+    Generated from: softmax.shift_invariance.
+    """
+    d = z - z.max(axis=-1, keepdims=True)  # beyond the double range: -inf, so e^d = 0
+    S = numpy.exp(d).sum(axis=-1, keepdims=True)
+    return d - numpy.log(S)
 
 
 def dense_backward_unchecked(grad_out, inputs, weights):

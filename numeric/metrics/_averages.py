@@ -33,8 +33,9 @@ def fbeta_of_averages(y_true, y_pred, *, beta=1.0, labels=None, negative_label=N
                       sample_weight=None, zero_division="warn") -> float:
     r"""F-beta of macro precision and macro recall (Opitz & Burst 2019); see module docstring.
 
-    ``y_true``, ``y_pred``: (N,) labels. ``labels``/``negative_label`` choose the averaged classes
-    as in :func:`precision_recall_fscore_support`.
+    ``y_true``, ``y_pred``: (N,) labels or (N, K) multilabel indicator matrices.
+    ``labels``/``negative_label`` choose the averaged classes (columns) as in
+    :func:`precision_recall_fscore_support`.
     """
     beta = check_beta(beta)
     zd = check_zero_division(zero_division)

@@ -28,11 +28,13 @@ def safe_divide(num, den, zero_division: float) -> np.ndarray:
     return out
 
 
-def warn_undefined(metric: str, modifier: str, size: int) -> None:
-    """Warn that ``metric`` is 0/0 for some labels, in scikit-learn's wording."""
-    where = "due to" if size == 1 else "in labels with"
+def warn_undefined(metric: str, modifier: str, size: int, samplewise: bool = False) -> None:
+    """Warn that ``metric`` is 0/0 for some labels (or, ``samplewise``, for some samples of
+    ``average="samples"``), in scikit-learn's wording."""
+    axis0, axis1 = ("label", "sample") if samplewise else ("sample", "label")
+    where = "due to" if size == 1 else f"in {axis1}s with"
     warnings.warn(
-        f"{metric} ill-defined and being set to 0.0 {where} no {modifier} samples. "
+        f"{metric} ill-defined and being set to 0.0 {where} no {modifier} {axis0}s. "
         "Use `zero_division` parameter to control this behavior.",
         UndefinedMetricWarning,
         stacklevel=4,

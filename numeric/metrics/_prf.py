@@ -16,7 +16,12 @@ is not in :math:`\mathcal{K}`; pass ``negative_label=`` or scikit-learn's ``labe
   (with every label reported this equals accuracy);
 * ``"macro"``: the unweighted mean of the per-class values;
 * ``"weighted"``: the mean weighted by support :math:`TP_k + FN_k`;
-* ``"binary"``: the values of ``pos_label`` only; ``None``: the per-class arrays (shape (L,)).
+* ``"binary"``: the values of ``pos_label`` only; ``None``: the per-class arrays (shape (L,));
+* ``"samples"`` (multilabel only): :math:`P_n, R_n, F_{\beta,n}` of each sample's row of the
+  indicator matrices, averaged over the samples (weighted by ``sample_weight``).
+
+Multilabel indicator matrices (N, K) (the seeds' micro/macro F1 over several positive labels per
+example) are counted per column; the labels are then the column indices ``0..K-1``.
 
 0/0 gives ``zero_division`` (``"warn"`` = 0 with an :class:`UndefinedMetricWarning`; ``np.nan``
 values are left out of the averages). The F-values come from the generated kernel
@@ -32,7 +37,15 @@ import numpy as np
 
 from ._divide import safe_divide, warn_undefined
 from ._fbeta import fbeta
-from ._targets import Targets, check_zero_division, count_targets, label_positions, resolve_labels
+from ._targets import (
+    MultilabelTargets,
+    Targets,
+    check_multilabel_labels,
+    check_zero_division,
+    count_targets,
+    label_positions,
+    resolve_labels,
+)
 
 __all__ = [
     "precision_recall_fscore_support",
@@ -45,7 +58,7 @@ __all__ = [
     "nanaverage",
 ]
 
-_AVERAGES = (None, "binary", "micro", "macro", "weighted")
+_AVERAGES = (None, "binary", "micro", "macro", "weighted", "samples")
 
 
 def check_beta(beta) -> float:
@@ -81,14 +94,18 @@ def nanaverage(a: np.ndarray, weights=None) -> float:
     return float(np.dot(a, weights) / total)
 
 
-def _report_labels(targets: Targets, average, labels, pos_label, negative_label):
-    """The labels whose counts are reported/averaged (validation of ``average``/``pos_label``)."""
-    if average == "samples":
-        raise ValueError(
-            "average='samples' is for multilabel targets, which numeric.metrics does not support"
-        )
+def _report_labels(targets: Targets | MultilabelTargets, average, labels, pos_label,
+                   negative_label):
+    """The labels whose counts are reported/averaged (validation of ``average``/``pos_label``);
+    for multilabel targets the column indices (intp)."""
     if average not in _AVERAGES:
         raise ValueError(f"average has to be one of {_AVERAGES}, got {average!r}")
+    multilabel = targets.kind == "multilabel-indicator"
+    if average == "samples" and not multilabel:
+        raise ValueError(
+            "Samplewise metrics are not available outside of multilabel classification "
+            "(average='samples' needs multilabel indicator matrices)."
+        )
     if average == "binary":
         if negative_label is not None:
             raise ValueError(
@@ -96,9 +113,10 @@ def _report_labels(targets: Targets, average, labels, pos_label, negative_label)
                 "with average='binary' use pos_label="
             )
         if targets.kind != "binary":
+            options = [None, "micro", "macro", "weighted"] + (["samples"] if multilabel else [])
             raise ValueError(
-                "Target is multiclass but average='binary'. Please choose another average "
-                "setting, one of [None, 'micro', 'macro', 'weighted']."
+                f"Target is {targets.kind} but average='binary'. Please choose another average "
+                f"setting, one of {options!r}."
             )
         present = targets.classes.tolist()
         if pos_label not in present and len(present) >= 2:
@@ -114,11 +132,18 @@ def _report_labels(targets: Targets, average, labels, pos_label, negative_label)
             UserWarning,
             stacklevel=4,
         )
-    return resolve_labels(targets, labels, negative_label)
+    reported = resolve_labels(targets, labels, negative_label)
+    if multilabel:
+        return check_multilabel_labels(reported, targets.true.shape[1])
+    return reported
 
 
-def label_counts(targets: Targets, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``tp``, ``pred_sum`` = TP + FP, ``true_sum`` = TP + FN, each (L,), for ``labels``."""
+def label_counts(targets: Targets | MultilabelTargets, labels
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``tp``, ``pred_sum`` = TP + FP, ``true_sum`` = TP + FN, each (L,), for ``labels`` (column
+    indices for multilabel targets)."""
+    if targets.kind == "multilabel-indicator":
+        return targets.tp[labels], targets.pred_sum[labels], targets.true_sum[labels]
     pos = label_positions(targets.classes, labels)
     hit = pos >= 0
     cm = targets.cm
@@ -145,7 +170,13 @@ def prfs_from_targets(
     zd = check_zero_division(zero_division)
     beta = check_beta(beta)
     labels = _report_labels(targets, average, labels, pos_label, negative_label)
-    tp, pred_sum, true_sum = label_counts(targets, labels)
+    samplewise = average == "samples"
+    if samplewise:
+        every = labels.shape[0] == targets.true.shape[1] and np.array_equal(
+            labels, np.arange(labels.shape[0]))
+        tp, pred_sum, true_sum = targets.samplewise_counts(None if every else labels)
+    else:
+        tp, pred_sum, true_sum = label_counts(targets, labels)
     if average == "micro":
         tp, pred_sum, true_sum = (np.atleast_1d(x.sum()) for x in (tp, pred_sum, true_sum))
     warn = zero_division == "warn"
@@ -153,10 +184,10 @@ def prfs_from_targets(
 
     precision = safe_divide(tp, pred_sum, zd)
     if warn and "precision" in warn_for and np.any(pred_sum == 0):
-        warn_undefined("Precision is", "predicted", size)
+        warn_undefined("Precision is", "predicted", size, samplewise)
     recall = safe_divide(tp, true_sum, zd)
     if warn and "recall" in warn_for and np.any(true_sum == 0):
-        warn_undefined("Recall is", "true", size)
+        warn_undefined("Recall is", "true", size, samplewise)
 
     if np.isposinf(beta):
         f_score = recall
@@ -165,11 +196,16 @@ def prfs_from_targets(
     else:
         f_score = fbeta(tp, pred_sum - tp, true_sum - tp, beta, zd)
         if warn and "f-score" in warn_for and np.any(beta * beta * true_sum + pred_sum == 0):
-            warn_undefined("F-score is", "true nor predicted", size)
+            warn_undefined("F-score is", "true nor predicted", size, samplewise)
 
     if average is None:
         return precision, recall, f_score, true_sum
-    weights = true_sum if average == "weighted" else None
+    if average == "weighted":
+        weights = true_sum
+    elif samplewise:
+        weights = targets.sample_weight
+    else:
+        weights = None
     return (
         nanaverage(precision, weights),
         nanaverage(recall, weights),
@@ -195,16 +231,19 @@ def precision_recall_fscore_support(
 
     Parameters
     ----------
-    y_true, y_pred : array-like of shape (N,)
-        True and predicted labels (ints, integral floats, bools or strings).
+    y_true, y_pred : array-like of shape (N,), or multilabel indicator matrices (N, K)
+        True and predicted labels (ints, integral floats, bools or strings), or 0/1 matrices
+        with one column per label (non-zero = the label applies).
     beta : float >= 0, default=1.0
         Weight of recall: :math:`F_\beta` treats recall as :math:`\beta` times as important.
     labels : array-like of shape (L,), default=None
         Labels to report and average over (default: all present, sorted). Samples of other
-        labels still count as false positives/negatives of these.
+        labels still count as false positives/negatives of these. Column indices for
+        multilabel targets.
     pos_label : label, default=1
         The positive class for ``average="binary"``.
-    average : {"binary", "micro", "macro", "weighted"} or None, default=None
+    average : {"binary", "micro", "macro", "weighted", "samples"} or None, default=None
+        ``"samples"`` needs multilabel targets; ``"binary"`` needs binary ones.
     warn_for : tuple of {"precision", "recall", "f-score"}
         Which 0/0 cases warn when ``zero_division="warn"``.
     sample_weight : array-like of shape (N,), default=None

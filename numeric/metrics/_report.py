@@ -18,14 +18,18 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None, sam
     """Per-class rows and the micro (or accuracy), macro and weighted rows.
 
     Same text and dict as :func:`sklearn.metrics.classification_report` for binary/multiclass
-    targets. The micro row is called "accuracy" when every present label is reported (then micro
-    P = R = F1 = accuracy); with ``negative_label=`` (the seeds' convention) it is "micro avg".
+    targets and multilabel indicator matrices (N, K). The micro row is called "accuracy" when
+    every present label of a label vector is reported (then micro P = R = F1 = accuracy); with
+    ``negative_label=`` (the seeds' convention) it is "micro avg". Multilabel targets have one
+    row per column (label = column index) and the rows micro, macro, weighted and samples avg.
     The labels are counted once (one pass) for all rows.
     """
     targets = count_targets(y_true, y_pred, sample_weight)
+    multilabel = targets.kind == "multilabel-indicator"
     labels_given = labels is not None or negative_label is not None
     labels = resolve_labels(targets, labels, negative_label)
-    micro_is_accuracy = not labels_given or set(labels.tolist()) >= set(targets.classes.tolist())
+    micro_is_accuracy = not multilabel and (
+        not labels_given or set(labels.tolist()) >= set(targets.classes.tolist()))
 
     if target_names is not None and len(labels) != len(target_names):
         if labels_given:
@@ -58,7 +62,8 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None, sam
             report += row_fmt.format(*row, width=width, digits=digits)
         report += "\n"
 
-    for average in ("micro", "macro", "weighted"):
+    averages = ("micro", "macro", "weighted") + (("samples",) if multilabel else ())
+    for average in averages:
         heading = "accuracy" if average == "micro" and micro_is_accuracy else average + " avg"
         ap, ar, af, _ = prfs_from_targets(targets, labels=labels, average=average,
                                           zero_division=zero_division)

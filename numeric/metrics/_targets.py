@@ -1,7 +1,9 @@
 r"""The one validation path for label metrics: check ``y_true``/``y_pred`` and count them.
 
-:func:`count_targets` validates the two label vectors (and sample weights) and returns the
-confusion matrix over the labels present in either vector, computed in one pass:
+:func:`count_targets` detects the target type (scikit-learn's ``type_of_target``: binary,
+multiclass or multilabel indicator, :func:`target_type`), validates the pair (and sample weights)
+and counts it. Label vectors (N,) are counted into the confusion matrix over the labels present in
+either vector, in one pass (:class:`Targets`):
 
 .. math::
 
@@ -14,16 +16,28 @@ Non-negative small integer labels (the usual case) are used as indices directly 
 with ``np.unique``. Memory beyond the inputs is one int vector of codes and :math:`O(K^2)`.
 Every other per-class count is read off :math:`C`: :math:`TP = \operatorname{diag} C`,
 support (true count) :math:`= C \mathbf{1}`, predicted count :math:`= \mathbf{1}^T C`.
+
+Multilabel indicator matrices :math:`T, Y \in \{0, 1\}^{N \times K}` (any non-zero entry counts
+as 1, as in scikit-learn) are counted per label (column) and, for ``average="samples"``, per sample
+(row) (:class:`MultilabelTargets`):
+
+.. math::
+
+    TP_k = \sum_n w_n T_{nk} Y_{nk}, \quad \text{pred}_k = \sum_n w_n Y_{nk}, \quad
+    \text{true}_k = \sum_n w_n T_{nk}; \qquad
+    TP_n = w_n \sum_k T_{nk} Y_{nk}, \ \ldots
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 __all__ = [
+    "MultilabelTargets",
     "ScoredTargets",
     "Targets",
     "check_scored_targets",
@@ -34,6 +48,7 @@ __all__ = [
     "resolve_labels",
     "as_1d",
     "check_labels_cover",
+    "check_multilabel_labels",
     "one_hot",
     "target_type",
 ]
@@ -42,6 +57,8 @@ __all__ = [
 _MAX_DENSE = 1 << 22
 #: Largest number of classes for which the K x K matrix is built.
 _MAX_CLASSES = 20_000
+#: Rows per block when weighted indicator counts are formed (bounds the float copy to ~8 MB).
+_WEIGHT_BLOCK_ELEMENTS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,70 @@ class Targets:
     @property
     def pred_sum(self) -> np.ndarray:
         return self.cm.sum(axis=0)
+
+
+@dataclass(frozen=True)
+class MultilabelTargets:
+    r"""Validated multilabel indicator targets: ``true``, ``pred`` (N, K) bool (an entry is a
+    positive where the input is non-zero); ``sample_weight`` (N,) or ``None``.
+
+    ``tp``, ``pred_sum``, ``true_sum`` (K,) are the (weighted) per-label counts, computed on first
+    use; :meth:`samplewise_counts` gives the per-sample counts of ``average="samples"``. Counts are
+    ints without weights and floats with them. The "labels" are the column indices ``0..K-1``.
+    """
+
+    true: np.ndarray
+    pred: np.ndarray
+    sample_weight: np.ndarray | None
+
+    kind = "multilabel-indicator"
+
+    @property
+    def n_samples(self) -> int:
+        return self.true.shape[0]
+
+    @property
+    def classes(self) -> np.ndarray:
+        return np.arange(self.true.shape[1])
+
+    @cached_property
+    def _both(self) -> np.ndarray:
+        return self.true & self.pred
+
+    @cached_property
+    def tp(self) -> np.ndarray:
+        return _column_counts(self._both, self.sample_weight)
+
+    @cached_property
+    def pred_sum(self) -> np.ndarray:
+        return _column_counts(self.pred, self.sample_weight)
+
+    @cached_property
+    def true_sum(self) -> np.ndarray:
+        return _column_counts(self.true, self.sample_weight)
+
+    def samplewise_counts(self, columns: np.ndarray | None = None):
+        """``tp``, ``pred_sum``, ``true_sum`` (N,) per sample over ``columns`` (default all),
+        each multiplied by the sample's weight."""
+        out = []
+        for m in (self._both, self.pred, self.true):
+            if columns is not None:
+                m = m[:, columns]
+            c = np.count_nonzero(m, axis=1)
+            out.append(c if self.sample_weight is None else c * self.sample_weight)
+        return tuple(out)
+
+
+def _column_counts(m: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    r""":math:`\sum_n w_n m_{nk}` (K,) of a bool matrix ``m`` (N, K); ints when ``w`` is None."""
+    if w is None:
+        return np.count_nonzero(m, axis=0)
+    w = w.astype(np.float64, copy=False)
+    rows = max(1, _WEIGHT_BLOCK_ELEMENTS // max(1, m.shape[1]))
+    out = np.zeros(m.shape[1])
+    for start in range(0, m.shape[0], rows):
+        out += w[start:start + rows] @ m[start:start + rows].astype(np.float64)
+    return out
 
 
 def as_1d(y, name: str) -> np.ndarray:
@@ -151,14 +232,24 @@ def _kind_group(a: np.ndarray) -> str:
     return "str" if a.dtype.kind in "US" else "num"
 
 
-def count_targets(y_true, y_pred, sample_weight=None) -> Targets:
-    """Validate ``y_true``/``y_pred`` (N,) and count them into a :class:`Targets`.
+def _is_multicolumn(a: np.ndarray) -> bool:
+    return a.ndim == 2 and a.shape[1] > 1
+
+
+def count_targets(y_true, y_pred, sample_weight=None) -> Targets | MultilabelTargets:
+    """Validate ``y_true``/``y_pred`` and count them: label vectors (N,) (or column vectors
+    (N, 1)) into a :class:`Targets`, multilabel indicator matrices (N, K) into a
+    :class:`MultilabelTargets`.
 
     Raises ``ValueError`` for different lengths, empty input, NaN or non-integral float labels,
-    string labels mixed with numbers, and 2-D (multilabel) targets.
+    string labels mixed with numbers, a label vector paired with an indicator matrix, indicator
+    matrices of different widths, and 2-D targets that are not indicators (multiclass-multioutput).
     """
-    t = _check_labels_vector(as_1d(y_true, "y_true"), "y_true")
-    p = _check_labels_vector(as_1d(y_pred, "y_pred"), "y_pred")
+    t_arr, p_arr = np.asarray(y_true), np.asarray(y_pred)
+    if _is_multicolumn(t_arr) or _is_multicolumn(p_arr):
+        return _count_multilabel(t_arr, p_arr, sample_weight)
+    t = _check_labels_vector(as_1d(t_arr, "y_true"), "y_true")
+    p = _check_labels_vector(as_1d(p_arr, "y_pred"), "y_pred")
     n = t.shape[0]
     if p.shape[0] != n:
         raise ValueError(
@@ -181,6 +272,64 @@ def count_targets(y_true, y_pred, sample_weight=None) -> Targets:
         classes, cm, in_true = _count_encoded(t, p, w)
     kind = "binary" if classes.shape[0] <= 2 else "multiclass"
     return Targets(classes=classes, cm=cm, kind=kind, n_samples=n, in_true=in_true)
+
+
+def _indicator(a: np.ndarray, name: str, kind: str) -> np.ndarray:
+    """The (N, K) bool positives of ``a`` of target type ``kind`` (a multilabel indicator; other
+    types are errors)."""
+    if kind != "multilabel-indicator":
+        raise ValueError(
+            f"{kind} is not supported: {name} of shape {a.shape} is not a multilabel indicator "
+            "matrix (at most two distinct integral values, e.g. 0/1)"
+        )
+    return a if a.dtype == np.bool_ else a != 0
+
+
+def _count_multilabel(t: np.ndarray, p: np.ndarray, sample_weight) -> MultilabelTargets:
+    """Validate a pair where at least one side has several columns (see :func:`count_targets`)."""
+    kinds = []
+    for a, name in ((t, "y_true"), (p, "y_pred")):
+        if a.ndim == 2 and a.shape[0] == 0:
+            raise ValueError("y_true and y_pred are empty; at least 1 sample is required")
+        kinds.append(target_type(a, name) if a.ndim in (1, 2) else "unknown")
+    if kinds[0] != kinds[1]:
+        raise ValueError(
+            f"Classification metrics can't handle a mix of {kinds[0]} and {kinds[1]} targets"
+        )
+    tb, pb = _indicator(t, "y_true", kinds[0]), _indicator(p, "y_pred", kinds[1])
+    if tb.shape[0] != pb.shape[0]:
+        raise ValueError(
+            f"y_true and y_pred have different lengths: {tb.shape[0]} and {pb.shape[0]}"
+        )
+    if tb.shape[1] != pb.shape[1]:
+        raise ValueError(
+            "Multi-label binary indicator input with different numbers of labels: "
+            f"y_true has {tb.shape[1]} columns, y_pred {pb.shape[1]}"
+        )
+    w = check_sample_weight(sample_weight, tb.shape[0])
+    return MultilabelTargets(true=tb, pred=pb, sample_weight=w)
+
+
+def check_multilabel_labels(labels: np.ndarray, n_labels: int) -> np.ndarray:
+    """``labels`` of multilabel targets are column indices: integers in ``[0, n_labels)``."""
+    if labels.dtype.kind not in "iu" and not (
+        labels.dtype.kind in "fb" and np.array_equal(labels, np.floor(labels))
+    ):
+        raise ValueError(
+            f"labels of multilabel targets are column indices 0..{n_labels - 1}, got "
+            f"{labels.tolist()!r}"
+        )
+    idx = labels.astype(np.intp)
+    if idx.size and idx.max() >= n_labels:
+        raise ValueError(
+            f"All labels must be in [0, n labels) for multilabel targets. Got {idx.max()} > "
+            f"{n_labels - 1}"
+        )
+    if idx.size and idx.min() < 0:
+        raise ValueError(
+            f"All labels must be in [0, n labels) for multilabel targets. Got {idx.min()} < 0"
+        )
+    return idx
 
 
 def _as_index(a: np.ndarray, lo: int) -> np.ndarray:
@@ -302,7 +451,24 @@ class ScoredTargets:
     sample_weight: np.ndarray | None
 
 
-def target_type(y) -> str:
+def _n_distinct(a: np.ndarray) -> int:
+    """The number of distinct values of ``a``, exact up to 2 and capped at 3 for numbers
+    (min/max and one comparison pass instead of a sort)."""
+    if a.size == 0:
+        return 0
+    if a.dtype.kind == "b":
+        return 1 + int(bool(a.any()) and not bool(a.all()))
+    if a.dtype.kind in "iuf":
+        lo, hi = a.min(), a.max()
+        if lo == hi:
+            return 1
+        if a.dtype.kind in "iu" and int(hi) - int(lo) == 1:  # nothing strictly between
+            return 2
+        return 3 if np.any((a != lo) & (a != hi)) else 2
+    return np.unique(a).shape[0]
+
+
+def target_type(y, name: str = "y_true") -> str:
     """scikit-learn's ``type_of_target`` for dense arrays.
 
     ``"binary"``: (N,) or (N, 1) with at most 2 distinct values; ``"multiclass"``: more;
@@ -316,13 +482,15 @@ def target_type(y) -> str:
     suffix = "-multioutput" if a.ndim == 2 and a.shape[1] > 1 else ""
     if a.dtype.kind == "f":
         if not np.isfinite(a).all():
-            raise ValueError("y_true contains NaN or infinity")
+            raise ValueError(f"{name} contains NaN or infinity")
         if not np.array_equal(a, np.floor(a)):
             return "continuous" + suffix
     if a.dtype.kind == "O" and a.size and not isinstance(a.flat[0], str):
         return "unknown"
+    if a.dtype.kind == "c":
+        raise ValueError(f"{name} holds complex numbers, which are not class labels")
     try:
-        n_distinct = np.unique(a).shape[0] if a.size else 0
+        n_distinct = _n_distinct(a)
     except TypeError:  # labels of mixed types cannot be sorted
         return "unknown"
     if suffix:

@@ -1,0 +1,184 @@
+"""``derive grad EXPR --wrt VAR``: the derivative of the user's expression, every step proved.
+
+With ``--numpy FILE`` the expression and its derivatives become a stable NumPy module
+(:func:`derive.codegen.user_module.generate_user_module`), checked against mpmath before it is
+written; a module that fails the check is not written (exit 1, naming the worst input) unless
+``--force`` is given (then it is written, with a warning).
+
+Exit codes: 0 done, 1 refused (a step failed its proof, or the module failed its accuracy
+check), 2 usage error (bad expression or variable, with the position in the text), 3 time limit.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from derive.cli.topics import JSON, LATEX, MARKDOWN, NO_STEPS, STANDALONE, TEXT, _pick_format, emit
+
+EXAMPLES = """Examples:
+
+  derive grad "x*sigma(x)" --wrt x
+
+  derive grad "-(1 - sigma(z))^2*log(sigma(z))" --wrt z --latex
+
+  derive grad "r + (t - m)^2/(2*exp(2*r))" --wrt m --wrt r
+
+  derive grad '\\log\\left(1 + e^{x}\\right)' --wrt x --markdown
+
+  derive grad "x*sigma(x)" --wrt x --numpy swish.py
+
+  derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j
+
+""" + (  # one paragraph per line: the help formatter wraps it
+    "Names: e and pi are constants; exp, log (ln), sqrt, abs, sin, cos, tan, atan, sinh, cosh, tanh, "
+    "sigma (σ, \\sigma, sigmoid), relu, softplus, logit are functions; every other name (x, m, alpha, "
+    "lambda, λ, x_1) is a real variable. A word directly before '(' must be a function: write "
+    "alpha*(1 - x) for a product.\n\n"
+    "Index notation (--wrt z_j): every name with a letter subscript and every argument of softmax, "
+    "log_softmax, logsumexp is a vector of length K; sum_k runs over 1..K; a vector t is a target "
+    "distribution where the derivation needs sum_k t_k = 1.\n"
+)
+
+
+class _TimeLimit(BaseException):
+    """The time limit (a BaseException, like KeyboardInterrupt: no library's ``except Exception``
+    turns it into a parse error or a "not shown" proof)."""
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Raise :class:`_TimeLimit` after ``seconds`` (SIGALRM; no limit where it is unavailable)."""
+    if seconds <= 0 or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise _TimeLimit()
+
+    try:
+        previous = signal.signal(signal.SIGALRM, alarm)
+    except ValueError:  # not the main thread
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def usage_error(exc) -> None:
+    """Print a :class:`~derive.differentiate.GradError` with a caret under its position; exit 2."""
+    lines = [f"Error: {exc.message}"]
+    if exc.text is not None and exc.position is not None and "\n" not in exc.text:
+        lines += [f"  {exc.text}", "  " + " " * min(exc.position, len(exc.text)) + "^"]
+        lines[0] += f" (at position {exc.position + 1})"
+    if exc.hint:
+        lines.append(f"Hint: {exc.hint}")
+    typer.echo("\n".join(lines), err=True)
+    raise typer.Exit(2)
+
+
+def grad(
+    expression: str = typer.Argument(..., help="The expression, plain ('x*sigma(x)') or LaTeX "
+                                                  "('\\log\\left(1 + e^{x}\\right)')."),
+    wrt: List[str] = typer.Option(..., "--wrt", help="Differentiate with respect to this variable; repeat the "
+                                                    "option for several (one result each)."),
+    vector: Optional[str] = typer.Option(None, "--vector", help="Comma-separated names of vectors of length K "
+                                                                "(index notation: z_k, sum_k; implied by --wrt z_j)."),
+    matrix: Optional[str] = typer.Option(None, "--matrix", help="Comma-separated names of matrices (not supported "
+                                                                "yet)."),
+    latex: bool = LATEX,
+    markdown: bool = MARKDOWN,
+    text: bool = TEXT,
+    as_json: bool = JSON,
+    output: Optional[Path] = typer.Option(None, "--output", help="Write to FILE instead of stdout."),
+    no_steps: bool = NO_STEPS,
+    standalone: bool = STANDALONE,
+    numpy: Optional[Path] = typer.Option(None, "--numpy", help="Also write a stable NumPy module with value() "
+                                                               "and gradient(), checked before it is written."),
+    force: bool = typer.Option(False, "--force", help="With --numpy: write the module even if it fails its "
+                                                      "accuracy check (with a warning)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0, help="Give up after this many seconds (0: no limit); "
+                                                                  "exit 3."),
+) -> None:
+    """Differentiate EXPRESSION step by step, every step proved (text, --latex, --markdown or --json)."""
+    fmt = _pick_format(latex, markdown, text, as_json)
+    if force and numpy is None:
+        raise typer.BadParameter("--force only applies to --numpy FILE", param_hint="--force")
+    from derive.derivation import ProofError
+    from derive.differentiate import GradError
+    from derive.differentiate import grad as derive_grad
+    from reports import render
+
+    vectors = [v for v in (vector or "").split(",") if v.strip()]
+    matrices = [m for m in (matrix or "").split(",") if m.strip()]
+    try:
+        with _time_limit(timeout):
+            derivation = derive_grad(expression, wrt, vectors, matrices)
+            content = render(derivation, fmt, steps=not no_steps, standalone=standalone)
+            module = None
+            if numpy is not None:
+                command = " ".join(["derive grad", shlex.quote(expression), *(f"--wrt {shlex.quote(w)}" for w in wrt),
+                                    f"--numpy {shlex.quote(str(numpy))}", *(["--force"] if force else [])])
+                module = _module(expression, derivation, command, force)
+    except GradError as exc:
+        usage_error(exc)
+    except ProofError as exc:
+        typer.echo(f"Error: derive grad refuses this derivation, a step failed its proof.\n{exc}", err=True)
+        raise typer.Exit(1) from None
+    except _TimeLimit:
+        typer.echo(f"Error: no derivation within the time limit of {timeout:g} s (--timeout)", err=True)
+        raise typer.Exit(3) from None
+    emit(content, output)
+    if module is not None:
+        _write_module(module, numpy)
+
+
+def _module(expression: str, derivation, command: str, force: bool):
+    """The checked NumPy module of the derivation's results; exit 1 if it fails the check."""
+    import sympy as sp
+
+    from derive.codegen.user_module import UnstableModuleError, generate_user_module
+    from derive.differentiate.functions import for_codegen
+
+    if any(r.expr.has(sp.Indexed, sp.Sum) for r in derivation.results):
+        typer.echo("Error: --numpy needs an expression in scalars (index notation is not generated yet)", err=True)
+        raise typer.Exit(2)
+    value = for_codegen(derivation.steps[0].lhs.expr)
+    gradients = [(r.lhs.variables[0], for_codegen(r.expr)) for r in derivation.results]
+    try:
+        return generate_user_module(value, gradients, expression_text=expression, command=command, force=force)
+    except UnstableModuleError as exc:
+        typer.echo(f"Error: no module written: {exc}.\nUse --force to write it anyway (with a warning).",
+                   err=True)
+        raise typer.Exit(1) from None
+    except (sp.SympifyError, NotImplementedError, TypeError, ValueError) as exc:  # a function it cannot print
+        typer.echo(f"Error: no module written: the code generator cannot print this expression ({exc})", err=True)
+        raise typer.Exit(1) from None
+
+
+def _write_module(module, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(module.source, encoding="utf-8")
+    tmp.replace(path)
+    if module.ok:
+        typer.echo(f"wrote {path} (accuracy check passed)", err=True)
+    else:
+        worst = module.accuracy.worst
+        typer.echo(f"Warning: {path} FAILED its accuracy check ({worst.output} at {worst.where()}) and was "
+                   "written only because of --force; its results can be wrong.", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    # ignore_unknown_options: an expression may start with '-' ("-(1 - sigma(z))^2"); the command
+    # has no short options, so such an argument is passed through whole.
+    app.command("grad", epilog=EXAMPLES, context_settings={"ignore_unknown_options": True})(grad)
