@@ -259,3 +259,11 @@ def test_how_students_write_it(text):
     v = verify(text, "sigmoid.derivative")
     assert v.verdict == "correct", v.to_dict()
     assert v.steps[0].rule == "the question"
+
+
+def test_a_wrong_step_after_an_unreadable_first_line_is_named_against_the_result():
+    v = verify("\n".join(["__import__('os')", "= sigma(x)(1 + sigma(x))", "= sigma(x)(1 - sigma(x))"]),
+               "sigmoid.derivative")
+    assert [s.verdict for s in v.steps][:2] == ["invalid", "not_equivalent"]
+    assert v.steps[1].compared_with is None
+    assert "step 2 does not equal the expected result" in v.message and "None" not in v.message

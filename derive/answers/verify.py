@@ -320,6 +320,8 @@ def summarize(steps: tuple[StepVerdict, ...], final: FinalVerdict | None) -> tup
     if wrong is not None:
         if wrong.index == 1:
             where = "the first line does not equal the expected result"
+        elif wrong.compared_with is None:  # no earlier line could be read: checked against the result
+            where = f"step {wrong.index} does not equal the expected result"
         else:
             where = f"step {wrong.index} does not follow from step {wrong.compared_with}"
         if final_ok:
