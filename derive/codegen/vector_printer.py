@@ -1,0 +1,116 @@
+r"""Printing an index-notation result as vectorised NumPy code.
+
+An expression in index notation with one free index :math:`j` (the gradient's entry) is printed
+as one array expression over the last axis: :math:`z_j` is the array ``z`` of shape (..., K),
+:math:`\sum_{k=1}^K f_k` is ``numpy.sum(f, axis=-1, keepdims=True)`` (the body printed with
+:math:`k` as the last axis), softmax, log_softmax, 1 - softmax and logsumexp are the module's
+max-shifted helpers (:data:`VECTOR_HELPERS`), scalars have a trailing axis of length 1. The value
+(no free index) is printed the same way and has shape (..., 1).
+
+A body that uses two indices at once (an outer product) is not printed (``NotImplementedError``).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.codegen.user_printer import UserPrinter
+from derive.differentiate.indexed import Softmax
+
+#: Helpers written into every vector module (NumPy only); z has shape (..., K).
+VECTOR_HELPERS = '''
+def _shifted(z):
+    """(d, s, e): d = z - max(z) (<= 0, exactly 0 at the first maximum), e = e^d, and
+    s = the sum of e over the entries other than the first maximum (so sum(e) = 1 + s exactly)."""
+    m = numpy.max(z, axis=-1, keepdims=True)
+    d = z - m
+    e = numpy.exp(d)
+    first = numpy.arange(z.shape[-1]) == numpy.argmax(z, axis=-1)[..., None]
+    s = numpy.sum(numpy.where(first, 0.0, e), axis=-1, keepdims=True)
+    return d, s, e, first
+
+
+def _logsumexp(z):
+    """log sum_k e^{z_k} = M + log1p(s), shape (..., 1)."""
+    d, s, e, first = _shifted(z)
+    return numpy.max(z, axis=-1, keepdims=True) + numpy.log1p(s)
+
+
+def _softmax(z):
+    """e^{z_k - M} / (1 + s), shape (..., K)."""
+    d, s, e, first = _shifted(z)
+    return e / (1.0 + s)
+
+
+def _log_softmax(z):
+    """(z_k - M) - log1p(s): no log 0, no cancellation at the largest entry."""
+    d, s, e, first = _shifted(z)
+    return d - numpy.log1p(s)
+
+
+def _softmax_complement(z):
+    """1 - softmax(z)_k = (sum of the other e^{z_i - M}) / (1 + s): s at the first maximum,
+    1 + (s - e_k) elsewhere (no cancellation)."""
+    d, s, e, first = _shifted(z)
+    return numpy.where(first, s, 1.0 + (s - e)) / (1.0 + s)
+'''
+
+
+class VectorPrinter(UserPrinter):
+    """The user printer with index notation printed over the last axis (the axis index is
+    ``self.axis``: the free index of the expression, or the index of the sum being printed)."""
+
+    def __init__(self, names: dict, vectors: dict, axis: sp.Symbol | None):
+        super().__init__(names)
+        self.vectors = vectors  # IndexedBase -> Python name
+        self.axis = axis
+
+    def _vector(self, base, index) -> str:
+        if index != self.axis:
+            raise NotImplementedError(f"the entry {base.label}_{index} is not over the printed axis {self.axis} "
+                                      "(a sum whose body uses two indices)")
+        return self.vectors[base]
+
+    def _print_Indexed(self, expr):
+        (index,) = expr.indices
+        return self._vector(expr.base, index)
+
+    def _print_Softmax(self, expr):
+        return f"_softmax({self._vector(*expr.args)})"
+
+    def _print_LogSoftmax(self, expr):
+        return f"_log_softmax({self._vector(*expr.args)})"
+
+    def _print_SoftmaxComplement(self, expr):
+        return f"_softmax_complement({self._vector(*expr.args)})"
+
+    def _print_LogSumExp(self, expr):
+        if len(expr.args) == 1 and isinstance(expr.args[0], sp.IndexedBase):
+            return f"_logsumexp({self.vectors[expr.args[0]]})"
+        return super()._print_LogSumExp(expr)
+
+    def _print_Sum(self, expr):
+        body = expr.function
+        for var, lo, hi in reversed(expr.limits[1:]):
+            body = sp.Sum(body, (var, lo, hi))
+        var, lo, hi = expr.limits[0]
+        if len(expr.limits) > 1 or self.axis is not None and body.has(self.axis):
+            raise NotImplementedError("a sum whose body uses two indices is not printed yet")
+        inner = VectorPrinter(self.names, self.vectors, var)
+        # the body broadcast to the vectors' shape: a body free of the index sums to K times itself
+        return f"numpy.sum(numpy.broadcast_to({inner.doprint(body)}, _shape), axis=-1, keepdims=True)"
+
+    def _print_KroneckerDelta(self, expr):
+        raise NotImplementedError("a Kronecker delta left in a result is not printed")
+
+
+def print_vector_kernel(name: str, expr: sp.Basic, axis, arguments: list[str], names: dict, vectors: dict) -> str:
+    """``def name(arguments): return expr`` with the expression's entries over the last axis
+    (``axis``: the free index, None for a scalar), broadcast to ``_shape``."""
+    printer = VectorPrinter(names, vectors, axis)
+    body = printer.doprint(expr)
+    return (f"def {name}({', '.join(arguments)}, _shape):\n"
+            f"    return numpy.broadcast_to({body}, _shape)\n")
+
+
+__all__ = ["VECTOR_HELPERS", "VectorPrinter", "print_vector_kernel", "Softmax"]
