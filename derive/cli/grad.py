@@ -147,22 +147,37 @@ def _module(expression: str, derivation, command: str, force: bool):
     import sympy as sp
 
     from derive.codegen.user_module import UnstableModuleError, generate_user_module
+    from derive.codegen.vector_module import generate_vector_module
     from derive.differentiate.functions import for_codegen
 
-    if any(r.expr.has(sp.Indexed, sp.Sum) for r in derivation.results):
-        typer.echo("Error: --numpy needs an expression in scalars (index notation is not generated yet)", err=True)
-        raise typer.Exit(2)
     value = for_codegen(derivation.steps[0].lhs.expr)
     gradients = [(r.lhs.variables[0], for_codegen(r.expr)) for r in derivation.results]
+    indexed = any(isinstance(x, sp.Indexed) for x, _ in gradients)
+    if indexed and len(gradients) != 1:
+        typer.echo("Error: --numpy in index notation takes one --wrt (the gradient is the whole vector)", err=True)
+        raise typer.Exit(2)
     try:
+        if indexed:
+            (wrt, gradient), = gradients
+            return generate_vector_module(value, gradient, wrt, expression_text=expression, command=command,
+                                          distributions=_distributions(derivation, value), force=force)
         return generate_user_module(value, gradients, expression_text=expression, command=command, force=force)
     except UnstableModuleError as exc:
         typer.echo(f"Error: no module written: {exc}.\nUse --force to write it anyway (with a warning).",
                    err=True)
         raise typer.Exit(1) from None
-    except (sp.SympifyError, NotImplementedError, TypeError, ValueError) as exc:  # a function it cannot print
+    except (sp.SympifyError, NotImplementedError, TypeError, ValueError, KeyError) as exc:  # cannot print
         typer.echo(f"Error: no module written: the code generator cannot print this expression ({exc})", err=True)
         raise typer.Exit(1) from None
+
+
+def _distributions(derivation, value) -> list:
+    """The vectors the derivation assumed to be distributions (its assumption "t is a
+    distribution: ..."), as the IndexedBase objects of ``value``."""
+    import sympy as sp
+
+    said = {a.text.split(" is a distribution")[0] for a in derivation.assumptions if " is a distribution" in a.text}
+    return [b for b in value.atoms(sp.IndexedBase) if b.label.name in said]
 
 
 def _write_module(module, path: Path) -> None:

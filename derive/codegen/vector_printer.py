@@ -53,6 +53,13 @@ def _softmax_complement(z):
     1 + (s - e_k) elsewhere (no cancellation)."""
     d, s, e, first = _shifted(z)
     return numpy.where(first, s, 1.0 + (s - e)) / (1.0 + s)
+
+
+def _softmax_mean_minus(z):
+    """sum_k softmax(z)_k z_k - z_j = sum_k softmax(z)_k d_k - d_j with d = z - M (the softmax
+    sums to 1): every d_k <= 0, d_j = 0 at the largest entry."""
+    d, s, e, first = _shifted(z)
+    return numpy.sum(e * d, axis=-1, keepdims=True) / (1.0 + s) - d
 '''
 
 
@@ -83,6 +90,9 @@ class VectorPrinter(UserPrinter):
 
     def _print_SoftmaxComplement(self, expr):
         return f"_softmax_complement({self._vector(*expr.args)})"
+
+    def _print_SoftmaxMeanMinus(self, expr):
+        return f"_softmax_mean_minus({self._vector(*expr.args)})"
 
     def _print_LogSumExp(self, expr):
         if len(expr.args) == 1 and isinstance(expr.args[0], sp.IndexedBase):

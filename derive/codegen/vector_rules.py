@@ -51,8 +51,24 @@ class SoftmaxComplement(sp.Function):
     nargs = 2
 
 
+class SoftmaxMeanMinus(sp.Function):
+    r""":math:`\sum_k \operatorname{softmax}(z)_k z_k - z_j` (args: the IndexedBase and the index
+    j); printed with :math:`d = z - \max z` as :math:`\sum_k \operatorname{softmax}(z)_k d_k - d_j`
+    (shift invariance, the softmax sums to 1): at the largest entry :math:`d_j = 0` and every term
+    of the sum is :math:`\le 0`, no cancellation."""
+
+    nargs = 2
+
+
+def _mean_minus_body(base, j):
+    m = sp.Dummy("m", integer=True, positive=True)
+    return sp.Sum(Softmax(base, m) * base[m], (m, 1, K)) - base[j]
+
+
 def expand_vector_notation(expr: sp.Basic) -> sp.Basic:
-    """:class:`LogSoftmax`, :class:`SoftmaxComplement`, softmax and logsumexp by their definitions."""
+    """:class:`LogSoftmax`, :class:`SoftmaxComplement`, :class:`SoftmaxMeanMinus`, softmax and
+    logsumexp by their definitions."""
+    expr = expr.replace(lambda e: isinstance(e, SoftmaxMeanMinus), lambda e: _mean_minus_body(*e.args))
     expr = expr.replace(lambda e: isinstance(e, LogSoftmax), lambda e: e.args[0][e.args[1]] - LogSumExp(e.args[0]))
     expr = expr.replace(lambda e: isinstance(e, SoftmaxComplement), lambda e: 1 - Softmax(*e.args))
     return expand_softmax(expr)
@@ -65,6 +81,74 @@ LOG_SOFTMAX = Rule(
     lambda e: isinstance(e, sp.log) and isinstance(e.args[0], Softmax),
     lambda e: LogSoftmax(*e.args[0].args),
     (_c * sp.log(Softmax(_z, _j)), _c * LogSoftmax(_z, _j)),
+)
+
+
+def _entry_minus_lse_parts(e):
+    """For a sum with terms ``c z_k`` and ``-c logsumexp(z)``: ``(c, z_k, other terms)``; else None."""
+    if not e.is_Add:
+        return None
+    for a in e.args:
+        c, f = a.as_independent(LogSumExp, as_Add=False)
+        if not isinstance(f, LogSumExp):
+            continue
+        for b in e.args:
+            if b is not a and isinstance(x := sp.expand(-b / c), sp.Indexed) and x.base == f.args[0]:
+                return c, x, [g for g in e.args if g is not a and g is not b]
+    return None
+
+
+def _entry_minus_lse(e):
+    c, x, others = _entry_minus_lse_parts(e)
+    return sp.Add(-c * LogSoftmax(x.base, x.indices[0]), *others)
+
+
+#: z_k - logsumexp(z) = log_softmax(z)_k  (definition of softmax).
+ENTRY_MINUS_LSE = Rule(
+    "log_softmax_from_logsumexp",
+    "definition of softmax: z_k - logsumexp(z) = log softmax(z)_k",
+    lambda e: _entry_minus_lse_parts(e) is not None,
+    _entry_minus_lse,
+    (_c * (_z[_j] - LogSumExp(_z)) + 1, _c * LogSoftmax(_z, _j) + 1),
+)
+
+
+def _mean_minus_parts(e):
+    """For a sum with terms ``c sum_k softmax(z)_k log_softmax(z)_k`` and ``-c log_softmax(z)_j``:
+    ``(c, z, j, other terms)``; else None."""
+    if not e.is_Add:
+        return None
+    for a in e.args:
+        c, s = a.as_independent(sp.Sum, as_Add=False)
+        if not (isinstance(s, sp.Sum) and len(s.limits) == 1):
+            continue
+        k = s.limits[0][0]
+        body = s.function
+        ls = [f for f in sp.Mul.make_args(body) if isinstance(f, LogSoftmax)]
+        if not (ls and ls[0].args[1] == k and tuple(s.limits[0][1:]) == (1, K) and body == Softmax(ls[0].args[0], k) * ls[0]):
+            continue
+        z = ls[0].args[0]
+        for b in e.args:
+            x = sp.expand(-b / c)
+            if b is not a and isinstance(x, LogSoftmax) and x.args[0] == z and x.args[1] != k:
+                return c, z, x.args[1], [g for g in e.args if g is not a and g is not b]
+    return None
+
+
+def _mean_minus(e):
+    c, z, j, others = _mean_minus_parts(e)
+    return sp.Add(c * SoftmaxMeanMinus(z, j), *others)
+
+
+#: sum_k softmax(z)_k log_softmax(z)_k - log_softmax(z)_j = sum_k softmax(z)_k z_k - z_j (the
+#: logsumexp cancels: the softmax sums to 1), the entropy's gradient without cancellation.
+MEAN_MINUS = Rule(
+    "softmax_mean_minus",
+    "log_softmax(z)_k = z_k - logsumexp(z), sum_k softmax(z)_k = 1",
+    lambda e: _mean_minus_parts(e) is not None,
+    _mean_minus,
+    (_c * sp.Sum(Softmax(_z, _k) * LogSoftmax(_z, _k), (_k, 1, K)) - _c * LogSoftmax(_z, _j) + 1,
+     _c * SoftmaxMeanMinus(_z, _j) + 1),
 )
 
 
@@ -118,7 +202,7 @@ SOFTMAX_MINUS = Rule(
 )
 
 #: The rules for index-notation results, in the order they are applied (each to a fixed point).
-VECTOR_RULES = (LOG_SOFTMAX, SUM_SOFTMAX, SOFTMAX_MINUS)
+VECTOR_RULES = (LOG_SOFTMAX, ENTRY_MINUS_LSE, SUM_SOFTMAX, MEAN_MINUS, SOFTMAX_MINUS)
 
 _PROOF_CONTEXT = ProofContext(
     definitions=(expand_vector_notation,),
