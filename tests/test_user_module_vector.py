@@ -258,3 +258,35 @@ def test_a_formulation_the_rules_do_not_cover_is_refused():
         _generate("log(1 + sum_k exp(z_k))")
     forced = _generate("log(1 + sum_k exp(z_k))", force=True)
     assert not forced.ok and forced.source.startswith('"""WARNING: THIS MODULE FAILED')
+
+
+def _recheck(text, old, new):
+    """The check of ``text``'s module with ``old`` replaced by ``new`` in its source."""
+    from derive.codegen.vector_accuracy import check_vector_module
+
+    m, _ = _module(text)
+    assert old in m.source
+    ns: dict = {}
+    exec(compile(m.source.replace(old, new), "<changed module>", "exec"), ns)
+    d = grad(text, ["z_j"])
+    value = for_codegen(d.steps[0].lhs.expr)
+    (r,) = d.results
+    said = {a.text.split(" is a distribution")[0] for a in d.assumptions if " is a distribution" in a.text}
+    dists = [b for b in value.atoms(sp.IndexedBase) if b.label.name in said]
+    vectors = sorted(value.atoms(sp.IndexedBase), key=lambda b: b.label.name)
+    return check_vector_module(ns, value, for_codegen(r.expr), r.lhs.variables[0], vectors, [], dists)
+
+
+def test_the_check_catches_a_naive_complement_at_a_one_hot_target():
+    # 1 - softmax_j computed as a difference: p_j - 1 is 0 where the truth is -e^{-400}
+    report = _recheck(CROSS_ENTROPY, "return numpy.where(first, s, 1.0 + (s - e)) / (1.0 + s)",
+                      "return 1.0 - e / (1.0 + s)")
+    assert not report.ok and report.worst.output == "d/dz_j"
+    assert report.worst.point["t_1"] in (0.0, 1.0)  # at a one-hot label
+
+
+def test_the_check_catches_a_gradient_that_does_not_belong_to_the_value():
+    report = _recheck(LOGSUMEXP, "return numpy.broadcast_to(_softmax(z), _shape)",
+                      "return numpy.broadcast_to(_softmax(z) * 1.001, _shape)")
+    assert not report.ok
+    assert report.finite_differences.failure and report.outputs[1].checked > 1e-10
