@@ -3,7 +3,8 @@
 With ``--numpy FILE`` the expression and its derivatives become a stable NumPy module
 (:func:`derive.codegen.user_module.generate_user_module`), checked against mpmath before it is
 written; a module that fails the check is not written (exit 1, naming the worst input) unless
-``--force`` is given (then it is written, with a warning).
+``--force`` is given (then it is written, with a warning). In index notation (``--wrt z_j``) the
+module's ``gradient`` is the whole vector (:func:`derive.codegen.vector_module.generate_vector_module`).
 
 Exit codes: 0 done, 1 refused (a step failed its proof, or the module failed its accuracy
 check), 2 usage error (bad expression or variable, with the position in the text), 3 time limit.
@@ -34,6 +35,8 @@ EXAMPLES = """Examples:
   derive grad "x*sigma(x)" --wrt x --numpy swish.py
 
   derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j
+
+  derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j --numpy ce.py
 
 """ + (  # one paragraph per line: the help formatter wraps it
     "Names: e and pi are constants; exp, log (ln), sqrt, abs, sin, cos, tan, atan, sinh, cosh, tanh, "
