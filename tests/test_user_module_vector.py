@@ -279,14 +279,14 @@ def _recheck(text, old, new):
 
 def test_the_check_catches_a_naive_complement_at_a_one_hot_target():
     # 1 - softmax_j computed as a difference: p_j - 1 is 0 where the truth is -e^{-400}
-    report = _recheck(CROSS_ENTROPY, "return numpy.where(first, s, 1.0 + (s - e)) / (1.0 + s)",
+    report = _recheck(CROSS_ENTROPY, "return numpy.where(top, s, 1.0 + (s - e)) / (1.0 + s)",
                       "return 1.0 - e / (1.0 + s)")
     assert not report.ok and report.worst.output == "d/dz_j"
     assert report.worst.point["t_1"] in (0.0, 1.0)  # at a one-hot label
 
 
 def test_the_check_catches_a_gradient_that_does_not_belong_to_the_value():
-    report = _recheck(LOGSUMEXP, "return numpy.broadcast_to(_softmax(z), _shape)",
-                      "return numpy.broadcast_to(_softmax(z) * 1.001, _shape)")
+    report = _recheck(LOGSUMEXP, "return numpy.broadcast_to(_softmax(_sh_z), _shape)",
+                      "return numpy.broadcast_to(_softmax(_sh_z) * 1.001, _shape)")
     assert not report.ok
     assert report.finite_differences.failure and report.outputs[1].checked > 1e-10
