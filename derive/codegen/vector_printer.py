@@ -16,7 +16,6 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.codegen.user_printer import UserPrinter
-from derive.differentiate.indexed import Softmax
 
 #: Helpers written into every vector module (NumPy only); z has shape (..., K).
 VECTOR_HELPERS = '''
@@ -133,4 +132,4 @@ def print_vector_kernel(name: str, expr: sp.Basic, axis, arguments: list[str], n
             f"    return numpy.broadcast_to({body}, _shape)\n")
 
 
-__all__ = ["VECTOR_HELPERS", "VectorPrinter", "print_vector_kernel", "Softmax"]
+__all__ = ["VECTOR_HELPERS", "VectorPrinter", "print_vector_kernel"]
