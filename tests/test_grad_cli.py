@@ -205,3 +205,34 @@ def test_numpy_force_writes_with_a_warning(tmp_path, failing_check):
 def test_force_without_numpy_is_a_usage_error():
     result = run("x", "--wrt", "x", "--force")
     assert result.exit_code == 2 and "--numpy" in result.output
+
+
+def test_numpy_module_for_index_notation_is_the_whole_gradient_vector(tmp_path):
+    import mpmath
+    import numpy as np
+
+    out = tmp_path / "ce.py"
+    result = run("-sum_k t_k*log(softmax(z)_k)", "--wrt", "z_j", "--no-steps", "--numpy", str(out))
+    assert result.exit_code == 0, result.output
+    assert "accuracy check passed" in result.output
+    module = _load(out)
+    z, t = np.array([745.0, -745.0, 3.0, 0.5]), np.array([1.0, 0.0, 0.0, 0.0])
+    grad_vec = module.gradient(z=z, t=t)
+    assert grad_vec.shape == (4,)
+    with mpmath.workdps(800):
+        e = [mpmath.exp(mpmath.mpf(v)) for v in z]
+        p = [v / mpmath.fsum(e) for v in e]
+        truth = [float(pk - tk) for pk, tk in zip(p, t)]
+        ce = float(-mpmath.log(p[0]))
+    assert module.value(z=z, t=t) == pytest.approx(ce, rel=1e-12, abs=1e-320)
+    for g, tr in zip(grad_vec, truth):
+        assert g == pytest.approx(tr, rel=1e-12, abs=1e-320)
+    batch = module.gradient(z=np.stack([z, z[::-1]]), t=np.stack([t, t]))
+    assert batch.shape == (2, 4) and np.array_equal(batch[0], grad_vec)
+
+
+def test_numpy_index_notation_that_fails_its_check_exits_1(tmp_path):
+    out = tmp_path / "bad.py"
+    result = run("log(1 + sum_k exp(z_k))", "--wrt", "z_j", "--numpy", str(out))
+    assert result.exit_code == 1 and not out.exists()
+    assert "no module written" in result.output and "z_1=" in result.output

@@ -111,10 +111,28 @@ def test_cli_index_notation_json_and_latex(tmp_path):
     assert "Undefined control sequence" not in compiled.log
 
 
-def test_numpy_of_index_notation_is_a_usage_error(tmp_path):
+def test_numpy_of_index_notation_writes_the_gradient_vector(tmp_path):
+    import importlib.util
+
+    import numpy as np
+
     out = tmp_path / "ce.py"
     result = runner.invoke(app, ["grad", "logsumexp(z) - sum_k t_k*z_k", "--wrt", "z_j", "--numpy", str(out)])
-    assert result.exit_code == 2 and "scalars" in result.output
+    assert result.exit_code == 0, result.output
+    spec = importlib.util.spec_from_file_location("ce", out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    z, t = np.array([0.5, -1.0, 2.0]), np.array([0.2, 0.3, 0.5])
+    p = np.exp(z) / np.exp(z).sum()
+    assert np.allclose(module.gradient(z=z, t=t), p - t, rtol=1e-13, atol=0)
+    assert module.value(z=z, t=t) == pytest.approx(np.log(np.exp(z).sum()) - t @ z, rel=1e-13)
+
+
+def test_numpy_of_index_notation_takes_one_wrt(tmp_path):
+    out = tmp_path / "ce.py"
+    result = runner.invoke(app, ["grad", "logsumexp(z) - sum_k t_k*z_k", "--wrt", "z_j", "--wrt", "t_j",
+                                 "--numpy", str(out)])
+    assert result.exit_code == 2 and "one --wrt" in result.output
     assert not out.exists()
 
 

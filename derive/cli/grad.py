@@ -3,7 +3,8 @@
 With ``--numpy FILE`` the expression and its derivatives become a stable NumPy module
 (:func:`derive.codegen.user_module.generate_user_module`), checked against mpmath before it is
 written; a module that fails the check is not written (exit 1, naming the worst input) unless
-``--force`` is given (then it is written, with a warning).
+``--force`` is given (then it is written, with a warning). In index notation (``--wrt z_j``) the
+module's ``gradient`` is the whole vector (:func:`derive.codegen.vector_module.generate_vector_module`).
 
 Exit codes: 0 done, 1 refused (a step failed its proof, or the module failed its accuracy
 check), 2 usage error (bad expression or variable, with the position in the text), 3 time limit.
@@ -34,6 +35,8 @@ EXAMPLES = """Examples:
   derive grad "x*sigma(x)" --wrt x --numpy swish.py
 
   derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j
+
+  derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j --numpy ce.py
 
 """ + (  # one paragraph per line: the help formatter wraps it
     "Names: e and pi are constants; exp, log (ln), sqrt, abs, sin, cos, tan, atan, sinh, cosh, tanh, "
@@ -147,22 +150,37 @@ def _module(expression: str, derivation, command: str, force: bool):
     import sympy as sp
 
     from derive.codegen.user_module import UnstableModuleError, generate_user_module
+    from derive.codegen.vector_module import generate_vector_module
     from derive.differentiate.functions import for_codegen
 
-    if any(r.expr.has(sp.Indexed, sp.Sum) for r in derivation.results):
-        typer.echo("Error: --numpy needs an expression in scalars (index notation is not generated yet)", err=True)
-        raise typer.Exit(2)
     value = for_codegen(derivation.steps[0].lhs.expr)
     gradients = [(r.lhs.variables[0], for_codegen(r.expr)) for r in derivation.results]
+    indexed = any(isinstance(x, sp.Indexed) for x, _ in gradients)
+    if indexed and len(gradients) != 1:
+        typer.echo("Error: --numpy in index notation takes one --wrt (the gradient is the whole vector)", err=True)
+        raise typer.Exit(2)
     try:
+        if indexed:
+            (wrt, gradient), = gradients
+            return generate_vector_module(value, gradient, wrt, expression_text=expression, command=command,
+                                          distributions=_distributions(derivation, value), force=force)
         return generate_user_module(value, gradients, expression_text=expression, command=command, force=force)
     except UnstableModuleError as exc:
         typer.echo(f"Error: no module written: {exc}.\nUse --force to write it anyway (with a warning).",
                    err=True)
         raise typer.Exit(1) from None
-    except (sp.SympifyError, NotImplementedError, TypeError, ValueError) as exc:  # a function it cannot print
+    except (sp.SympifyError, NotImplementedError, TypeError, ValueError, KeyError) as exc:  # cannot print
         typer.echo(f"Error: no module written: the code generator cannot print this expression ({exc})", err=True)
         raise typer.Exit(1) from None
+
+
+def _distributions(derivation, value) -> list:
+    """The vectors the derivation assumed to be distributions (its assumption "t is a
+    distribution: ..."), as the IndexedBase objects of ``value``."""
+    import sympy as sp
+
+    said = {a.text.split(" is a distribution")[0] for a in derivation.assumptions if " is a distribution" in a.text}
+    return [b for b in value.atoms(sp.IndexedBase) if b.label.name in said]
 
 
 def _write_module(module, path: Path) -> None:

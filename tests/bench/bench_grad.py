@@ -11,6 +11,13 @@ For each user function below (the kinds of issue 13; several are not in the unit
    ``jax.grad`` of the formula as written (float64; when jax is installed);
 2. speed: time of the generated ``gradient`` over the time of the naive lambdified gradient, on
    1e6 inputs per variable (interleaved runs, best of 5; goal <= 1.5).
+
+Index-notation functions (``VECTOR_FUNCTIONS``, ``derive grad TEXT --wrt z_j --numpy``): the
+worst checked error of the generated gradient (the whole vector) at the vector check's inputs
+(K = 2..6; extremes, spread and dominant vectors, one-hot and Dirichlet targets), against the
+textbook NumPy formula (``exp(z) / sum(exp(z))``) and against SciPy's stable
+``scipy.special.softmax`` / ``log_softmax``; speed: time of the generated gradient over the
+textbook NumPy formula and over SciPy on a batch (N, K) = (100000, 10).
 """
 
 from __future__ import annotations
@@ -154,8 +161,118 @@ def run(name, expr, wrt):
     return status, err_ours, err_naive, err_jax, t_ours / t_naive
 
 
+#: name -> (index-notation text, textbook NumPy gradient, SciPy gradient); z, t of shape (N, K).
+def _np_softmax(z):
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _np_entropy_grad(z):
+    p = _np_softmax(z)
+    h = -(p * np.log(p)).sum(axis=-1, keepdims=True)
+    return -p * (np.log(p) + h)
+
+
+def _sp_entropy_grad(z):
+    from scipy.special import log_softmax, softmax
+
+    p, lp = softmax(z, axis=-1), log_softmax(z, axis=-1)
+    h = -(p * lp).sum(axis=-1, keepdims=True)
+    return -p * (lp + h)
+
+
+def _sp(name):
+    def f(*args):
+        from scipy import special
+
+        return getattr(special, name)(*args, axis=-1)
+    return f
+
+
+VECTOR_FUNCTIONS = {
+    "logsumexp (vector)": ("logsumexp(z)", lambda z, t: _np_softmax(z), lambda z, t: _sp("softmax")(z)),
+    "logsumexp (written as a sum)": ("log(sum_k exp(z_k))", lambda z, t: _np_softmax(z),
+                                     lambda z, t: _sp("softmax")(z)),
+    "softmax cross-entropy (vector)": ("-sum_k t_k*log(softmax(z)_k)", lambda z, t: _np_softmax(z) - t,
+                                       lambda z, t: _sp("softmax")(z) - t),
+    "log-likelihood via log_softmax": ("sum_k t_k*log_softmax(z)_k", lambda z, t: t - _np_softmax(z),
+                                       lambda z, t: t - _sp("softmax")(z)),
+    "softmax entropy (vector)": ("-sum_k softmax(z)_k*log(softmax(z)_k)", lambda z, t: _np_entropy_grad(z),
+                                 lambda z, t: _sp_entropy_grad(z)),
+}
+
+
+def run_vector(name, text, naive, scipy_grad):
+    from derive.codegen.vector_accuracy import SIZES, _Layout, _vector_samples, _VectorTruth
+    from derive.codegen.vector_module import generate_vector_module, vector_variables
+    from derive.differentiate import grad
+    from derive.differentiate.functions import for_codegen
+
+    deriv = grad(text, ["z_j"])
+    value = for_codegen(deriv.steps[0].lhs.expr)
+    (res,) = deriv.results
+    gradient, wrt = for_codegen(res.expr), res.lhs.variables[0]
+    said = {a.text.split(" is a distribution")[0] for a in deriv.assumptions if " is a distribution" in a.text}
+    vectors, scalars = vector_variables(value, gradient)
+    vectors = sorted(set(vectors) | {wrt.base}, key=lambda v: v.label.name)
+    dists = [v for v in vectors if v.label.name in said]
+    try:
+        module = generate_vector_module(value, gradient, wrt, expression_text=name, command="bench_grad",
+                                        distributions=dists)
+        status = "ok"
+    except UnstableModuleError:
+        module = generate_vector_module(value, gradient, wrt, expression_text=name, command="bench_grad",
+                                        distributions=dists, force=True)
+        status = "REFUSED"
+    ns: dict = {}
+    exec(module.source, ns)
+    rng = np.random.default_rng(7)
+    errors = [0.0, 0.0, 0.0]
+    for k in SIZES:
+        layout = _Layout(k, vectors, scalars)
+        z = _vector_samples(rng, k, False, 32)
+        tz = _vector_samples(rng, k, True, 32)
+        arrays = {v: (tz if v.label.name == "t" else z) for v in vectors}
+        pts = np.concatenate([arrays[v] for v in vectors], axis=1)
+        exprs = [layout.concrete(gradient, wrt.indices[0], j) for j in range(1, k + 1)]
+        exact = [n for n, s_ in enumerate(layout.symbols) if any(s_ in layout.entries[v] for v in dists)]
+        truth = _VectorTruth(exprs, layout.symbols, exact)
+        values = [truth.values(p_) for p_ in pts]
+        kw = {v.label.name: arrays[v] for v in vectors}
+        for n, out in enumerate([ns["gradient"](**kw), naive(z, tz), scipy_grad(z, tz)]):
+            for j in range(k):
+                w, _ = check_output("g", truth, out[:, j], pts, layout.symbols, values=[v[j] for v in values],
+                                    output=j)
+                errors[n] = max(errors[n], w.checked)
+    big_z = np.random.default_rng(1).normal(0.0, 3.0, (100_000, 10))
+    big_t = np.eye(10)[np.random.default_rng(2).integers(0, 10, 100_000)]
+    kw = {v.label.name: (big_t if v.label.name == "t" else big_z) for v in vectors}
+    t_ours = t_naive = t_scipy = np.inf
+    for _ in range(2):  # interleaved
+        t_ours = min(t_ours, _time(lambda: ns["gradient"](**kw)))
+        t_naive = min(t_naive, _time(lambda: naive(big_z, big_t)))
+        t_scipy = min(t_scipy, _time(lambda: scipy_grad(big_z, big_t)))
+    return status, errors, t_ours / t_naive, t_ours / t_scipy
+
+
+def main_vector(names=None):
+    chosen = {k: v for k, v in VECTOR_FUNCTIONS.items() if not names or k in names}
+    if not chosen:
+        return
+    print()
+    print(f"{'index notation (gradient vector)':40s} {'check':8s} {'generated':>10s} {'textbook':>10s} "
+          f"{'scipy':>10s} {'t/textbook':>10s} {'t/scipy':>10s}")
+    for name, (text, naive, scipy_grad) in chosen.items():
+        status, (e_ours, e_naive, e_scipy), r_naive, r_scipy = run_vector(name, text, naive, scipy_grad)
+        print(f"{name:40s} {status:8s} {e_ours:10.3g} {e_naive:10.3g} {e_scipy:10.3g} {r_naive:10.2f} "
+              f"{r_scipy:10.2f}", flush=True)
+
+
 def main(names=None):
     chosen = {k: v for k, v in FUNCTIONS.items() if not names or k in names}
+    main_vector(names)
+    if not chosen:
+        return
     print(f"{'function':40s} {'check':8s} {'generated':>10s} {'lambdify':>10s} {'jax.grad':>18s} {'time ratio':>10s}")
     print(f"{'':40s} {'':8s} {'worst checked error of the gradient (threshold %g)' % THRESHOLD:>40s}")
     ratios = []
