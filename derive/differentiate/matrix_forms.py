@@ -87,6 +87,15 @@ class MNorm(MatrixNode):
 
     nargs = 1
 
+    def _eval_is_extended_real(self):
+        return True
+
+    def _eval_is_extended_nonnegative(self):
+        return True
+
+    def _eval_is_finite(self):
+        return True
+
 
 class M11(MatrixNode):
     r"""A :math:`1 \times 1` matrix expression (such as :math:`x^T A x`) as a scalar."""
@@ -222,7 +231,7 @@ def _wrap(printer, node, latex: bool, loose: bool = False) -> str:
 def _juxtapose(left: str, right: str, latex: bool) -> str:
     if latex:
         return f"{left} {right}"
-    if right.startswith("(") or left.endswith(")") or (len(left.rstrip("ᵀ")) == 1 and len(right) <= 2):
+    if right.startswith("(") or left.endswith(")") or left.isdigit() or (len(left.rstrip("ᵀ")) == 1 and len(right) <= 2):
         return left + right
     return f"{left} {right}"
 
@@ -250,9 +259,16 @@ def _show(printer, node, latex: bool) -> str:
         if c == 1:
             return _show(printer, a, latex)
         if c == -1:
-            return "-" + _wrap(printer, a, latex)
-        coeff = printer.parenthesize(c, PRECEDENCE["Mul"], strict=False) if not c.is_Number else printer._print(c)
+            return "-" + _wrap(printer, a, latex, not isinstance(a, MT))
         inner = _wrap(printer, a, latex, True)
+        num, den = sp.fraction(c)
+        if den != 1 and not c.is_Number:  # A^T(Ax - b)/‖Ax - b‖
+            top = _show(printer, MScale(num, a), latex) if num != 1 else _show(printer, a, latex)
+            if latex:
+                return r"\frac{%s}{%s}" % (top, printer._print(den))
+            bottom = printer.parenthesize(den, PRECEDENCE["Mul"], strict=True)
+            return f"{top}/{bottom}"
+        coeff = printer.parenthesize(c, PRECEDENCE["Mul"], strict=False) if not c.is_Number else printer._print(c)
         return f"{coeff} {inner}" if latex else _juxtapose(coeff, inner, latex)
     if isinstance(node, MHad):
         op = r" \odot " if latex else " ⊙ "

@@ -1,0 +1,163 @@
+r"""Index form back to matrix form: the entry :math:`g_j` of a gradient as a vector expression.
+
+A small table of patterns (:data:`PATTERNS`), each the reading of one index form as a matrix
+form, tried in order on the outermost operation:
+
+=====================================================  ===========================================
+index form (free index :math:`i`)                      matrix form
+=====================================================  ===========================================
+:math:`v_i` (a declared vector)                        :math:`v`
+:math:`\sum_k M_{ik} a_k`                              :math:`M a`
+:math:`\sum_k M_{ki} a_k`                              :math:`M^T a`
+:math:`a_i + b_i`, :math:`c\, a_i`                     :math:`a + b`, :math:`c\, a` (c free of i)
+:math:`a_i b_i`                                        :math:`a \odot b`
+:math:`f(a_i)`                                         :math:`f(a)` (elementwise)
+=====================================================  ===========================================
+
+and for scalars (no free index): :math:`\sum_k a_k b_k = a^T b`, :math:`\sum_k a_k =
+\operatorname{sum}(a)`. Then :math:`M a + M' a = (M + M')a` collects a common right factor.
+
+A pattern is a claim like an entry of the derivative table: the derivation proves the matrix
+form equal to the index form (numerically at random sizes), so a wrong pattern is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sympy as sp
+
+from derive.differentiate import matrix_forms as mf
+
+
+class NoMatrixForm(ValueError):
+    """No pattern reads the index form as a matrix form."""
+
+
+Pattern = Callable[[sp.Basic, sp.Symbol, dict], "sp.Basic | None"]
+_U = sp.Dummy("u", real=True)
+
+
+def _leaf(leaves: dict, base: sp.IndexedBase) -> mf.MV | None:
+    """The declared vector or matrix (``leaves``: name -> leaf) whose entries are ``base``."""
+    return next((leaf for leaf in leaves.values() if leaf.args[0] == base), None)
+
+
+def _declared_vector(e, i, leaves):
+    r""":math:`v_i \to v`."""
+    if isinstance(e, sp.Indexed) and e.indices == (i,):
+        leaf = _leaf(leaves, e.base)
+        if leaf is not None and leaf.args[2] == 1:
+            return leaf
+    return None
+
+
+def _matrix_times_vector(e, i, leaves):
+    r""":math:`\sum_k M_{ik} a_k \to M a` and :math:`\sum_k M_{ki} a_k \to M^T a`."""
+    if not (isinstance(e, sp.Sum) and len(e.limits) == 1):
+        return None
+    k = e.limits[0][0]
+    factors = sp.Mul.make_args(e.function)
+    for n, f in enumerate(factors):
+        if isinstance(f, sp.Indexed) and len(f.indices) == 2 and _leaf(leaves, f.base) is not None:
+            rest = sp.Mul(*factors[:n], *factors[n + 1:])
+            if i in rest.free_symbols:
+                continue
+            if f.indices == (i, k):
+                return mf.MMul(_leaf(leaves, f.base), vector(rest, k, leaves))
+            if f.indices == (k, i):
+                return mf.MMul(mf.MT(_leaf(leaves, f.base)), vector(rest, k, leaves))
+    return None
+
+
+def _sum_of_vectors(e, i, leaves):
+    """:math:`a_i + b_i \\to a + b` (terms free of i are added to each entry)."""
+    if not isinstance(e, sp.Add):
+        return None
+    return collect_right(mf.MAdd(*[vector(t, i, leaves) if i in t.free_symbols else scalar(t, leaves)
+                                   for t in _ordered(e.args)]))
+
+
+def _product(e, i, leaves):
+    r""":math:`c\, a_i b_i \to c\,(a \odot b)` (c free of i)."""
+    if not isinstance(e, sp.Mul):
+        return None
+    outside = [f for f in e.args if i not in f.free_symbols]
+    inside = sorted((f for f in e.args if i in f.free_symbols), key=lambda f: not isinstance(f, sp.Indexed))
+    if not inside:
+        return None
+    node = vector(inside[0], i, leaves)
+    for f in inside[1:]:
+        node = mf.MHad(node, vector(f, i, leaves))
+    coeff = scalar(sp.Mul(*outside), leaves)
+    return node if coeff == 1 else mf.MScale(coeff, node)
+
+
+def _elementwise(e, i, leaves):
+    """:math:`f(a_i) \\to f(a)`; :math:`a_i^p \\to a^{\\odot p}`."""
+    if isinstance(e, sp.Pow) and i not in e.exp.free_symbols:
+        return mf.MMap(sp.Lambda(_U, _U**e.exp), vector(e.base, i, leaves))
+    if isinstance(e, sp.Function) and len(e.args) == 1 and not isinstance(e, mf.MatrixNode):
+        return mf.MMap(sp.Lambda(_U, e.func(_U)), vector(e.args[0], i, leaves))
+    return None
+
+
+#: The patterns for an entry with a free index, in the order they are tried.
+PATTERNS: list[Pattern] = [_declared_vector, _matrix_times_vector, _sum_of_vectors, _product, _elementwise]
+
+
+def vector(e: sp.Basic, i: sp.Symbol, leaves: dict) -> sp.Basic:
+    """The column-vector expression whose entry ``i`` is ``e`` (:class:`NoMatrixForm` if none)."""
+    for pattern in PATTERNS:
+        node = pattern(e, i, leaves)
+        if node is not None:
+            return node
+    raise NoMatrixForm(f"no matrix form for the entry {e} (index {i})")
+
+
+def scalar(e: sp.Basic, leaves: dict) -> sp.Basic:
+    r"""A scalar index expression in matrix form: :math:`\sum_k a_k b_k = a^T b`,
+    :math:`\sum_k a_k = \operatorname{sum}(a)`, elsewhere the same operation on the parts."""
+    if not e.has(sp.Sum, sp.Indexed):
+        return e
+    if isinstance(e, sp.Sum) and len(e.limits) == 1:
+        k = e.limits[0][0]
+        inside = [f for f in sp.Mul.make_args(e.function) if k in f.free_symbols]
+        if len(inside) == 1 and inside[0].is_Pow and inside[0].exp == 2:
+            outside = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if k not in f.free_symbols])
+            return scalar(outside, leaves) * mf.MNorm(vector(inside[0].base, k, leaves)) ** 2
+        if len(inside) == 2:
+            a, b = (vector(f, k, leaves) for f in inside)
+            outside = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if k not in f.free_symbols])
+            return scalar(outside, leaves) * mf.M11(mf.MMul(mf.MT(a), b))
+        return mf.MSum(vector(e.function, k, leaves))
+    if isinstance(e, sp.Indexed):
+        raise NoMatrixForm(f"no matrix form for the entry {e}")
+    return e.func(*[scalar(a, leaves) for a in e.args])
+
+
+def _ordered(terms):
+    """Positive terms first (:math:`Xw - t`, not :math:`-t + Xw`)."""
+    return sorted(terms, key=lambda t: t.could_extract_minus_sign())
+
+
+def _transposes(node) -> int:
+    return sum(1 for n in sp.preorder_traversal(node) if isinstance(n, mf.MT))
+
+
+def collect_right(node: sp.Basic) -> sp.Basic:
+    r""":math:`A x + B x = (A + B) x` for the terms of a sum with the same right factor."""
+    if not isinstance(node, mf.MAdd):
+        return node
+    groups: dict = {}
+    for term in node.args:
+        key = term.args[1] if isinstance(term, mf.MMul) else None
+        groups.setdefault(key, []).append(term)
+    terms = []
+    for key, members in groups.items():
+        if key is not None and len(members) > 1:
+            lefts = sorted((m.args[0] for m in members), key=_transposes)
+            terms.append(mf.MMul(mf.MAdd(*lefts), key))
+        else:
+            terms.extend(members)
+    return terms[0] if len(terms) == 1 else mf.MAdd(*terms)
