@@ -86,6 +86,8 @@ class _PostLex(PostLex):
                 if (all(look) and look[0].type == "LBRACE" and look[1].type == "NAME"
                         and look[2].type == "RBRACE" and look[1].value in g.FUNCTIONS):
                     out = [g.tok("FUNC", g.FUNCTIONS[look[1].value], t)]
+                elif all(look) and [x.type for x in look] == ["LBRACE", "NAME", "RBRACE"] and look[1].value == "sum":
+                    out = [g.tok("SUM", "sum", t)]  # \operatorname{sum}(M): the sum of all entries
                 else:
                     out = [g.tok("FONT", t.value[1:], t)] + [x for x in look[:1] if x]
                     if len(look) > 1 and look[1] is not None and look[1].type == "NAME":

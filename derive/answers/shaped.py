@@ -113,9 +113,16 @@ class _ShapedBuild(ps._Build):
     def _what(self, v) -> str:
         return describe(v, self.dims)
 
-    def _mismatch(self, operation: str, a, b, meta, why: str) -> ParseError:
-        return ParseError(f"shape mismatch in {operation}: a {self._what(a)} and a {self._what(b)} ({why})",
-                          ps._pos_meta(meta))
+    def _mismatch(self, operation: str, a, b, meta, why: str, shapes=None) -> ParseError:
+        first, second = shapes or (self._what(a), self._what(b))
+        return ParseError(f"shape mismatch in {operation}: a {first} and a {second} ({why})", ps._pos_meta(meta))
+
+    def _same_shape(self, operation: str, a, b, meta) -> None:
+        """Unify the shapes of ``a`` and ``b`` or raise, naming both shapes as they were."""
+        shapes = (self._what(a), self._what(b))
+        (ar, ac), (br, bc) = self._shape(a), self._shape(b)
+        if not (self.dims.same(ar, br) and self.dims.same(ac, bc)):
+            raise self._mismatch(operation, a, b, meta, "both must have the same shape", shapes)
 
     def _shape(self, v):
         return tuple(self.dims.find(d) for d in mf.shape(v))
@@ -138,9 +145,7 @@ class _ShapedBuild(ps._Build):
         operation = "addition (+)" if sign == 1 else "subtraction (-)"
         if mf.is_matrix(a) != mf.is_matrix(b):  # a scalar is added to each entry
             return mf.MAdd(a, b if sign == 1 else (mf.MScale(sp.S.NegativeOne, b) if mf.is_matrix(b) else -b))
-        (ar, ac), (br, bc) = self._shape(a), self._shape(b)
-        if not (self.dims.same(ar, br) and self.dims.same(ac, bc)):
-            raise self._mismatch(operation, a, b, meta, "both must have the same shape")
+        self._same_shape(operation, a, b, meta)
         return mf.MAdd(a, b if sign == 1 else mf.MScale(sp.S.NegativeOne, b))
 
     def mul(self, meta, ch):
@@ -161,9 +166,7 @@ class _ShapedBuild(ps._Build):
         a, b = self._scalar(ch[0], meta), self._scalar(ch[2], meta)
         if not mf.is_matrix(a) or not mf.is_matrix(b):
             return mf.MScale(a, b) if mf.is_matrix(b) else mf.MScale(b, a) if mf.is_matrix(a) else a * b
-        (ar, ac), (br, bc) = self._shape(a), self._shape(b)
-        if not (self.dims.same(ar, br) and self.dims.same(ac, bc)):
-            raise self._mismatch("elementwise product (.*)", a, b, meta, "both must have the same shape")
+        self._same_shape("elementwise product (.*)", a, b, meta)
         return mf.MHad(a, b)
 
     def div(self, meta, ch):
