@@ -38,6 +38,8 @@ def evaluate(node, env):
     """The value of a matrix form with the arrays ``env`` (name -> column vector or matrix)."""
     if isinstance(node, mf.MV):
         return env[node.args[0].label.name]
+    if isinstance(node, mf.MOnes):
+        return np.ones((env[str(node.args[0])], 1))
     if isinstance(node, mf.MT):
         return evaluate(node.args[0], env).T
     if isinstance(node, mf.MMul):
@@ -105,6 +107,10 @@ EXAMPLES = {
                                         + (1 - e["t"]) * np.log(1 - _sig(e["X"] @ e["w"]))),
                       lambda n, d, rng: {"X": rng.normal(size=(n, d)), "w": rng.normal(size=(d, 1)),
                                          "t": rng.uniform(size=(n, 1))}),
+    "sum of entries": ("sum(exp(X*w)) + 3*sum(w)", "w", "X", "w",
+                       lambda e: np.sum(np.exp(e["X"] @ e["w"])) + 3 * np.sum(e["w"]),
+                       lambda n, d, rng: {"X": rng.normal(size=(n, d)), "w": rng.normal(size=(d, 1)),
+                                          "N": n, "D": d}),
     "residual norm": ("norm(A*x - b)", "x,b", "A", "x",
                       lambda e: np.linalg.norm(e["A"] @ e["x"] - e["b"]),
                       lambda n, d, rng: {"A": rng.normal(size=(n, d)), "x": rng.normal(size=(d, 1)),
@@ -194,8 +200,8 @@ def test_all_output_formats(fmt):
 
 
 def test_planted_wrong_back_translation_pattern_is_refused(monkeypatch):
-    def forgets_transpose(e, i, leaves):  # sum_k M_ki a_k read as (M a)_i: wrong unless M is symmetric
-        node = back_translate._matrix_times_vector(e, i, leaves)
+    def forgets_transpose(e, i, leaves, size=None):  # sum_k M_ki a_k read as (M a)_i: wrong unless M = M^T
+        node = back_translate._matrix_times_vector(e, i, leaves, size)
         return node.func(node.args[0].args[0], node.args[1]) if node is not None and isinstance(
             node.args[0], mf.MT) else node
 

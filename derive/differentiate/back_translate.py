@@ -14,7 +14,7 @@ index form (free index :math:`i`)                      matrix form
 :math:`f(a_i)`                                         :math:`f(a)` (elementwise)
 =====================================================  ===========================================
 
-and for scalars (no free index): :math:`\sum_k a_k b_k = a^T b`, :math:`\sum_k a_k =
+an entry :math:`c` free of :math:`i` as :math:`c\mathbf{1}`, and for scalars (no free index): :math:`\sum_k a_k b_k = a^T b`, :math:`\sum_k a_k =
 \operatorname{sum}(a)`. Then :math:`M a + M' a = (M + M')a` collects a common right factor.
 
 A pattern is a claim like an entry of the derivative table: the derivation proves the matrix
@@ -34,7 +34,8 @@ class NoMatrixForm(ValueError):
     """No pattern reads the index form as a matrix form."""
 
 
-Pattern = Callable[[sp.Basic, sp.Symbol, dict], "sp.Basic | None"]
+#: (entry, free index, leaves, length of the vector or None) -> matrix form or None.
+Pattern = Callable[[sp.Basic, sp.Symbol, dict, "sp.Basic | None"], "sp.Basic | None"]
 _U = sp.Dummy("u", real=True)
 
 
@@ -43,7 +44,7 @@ def _leaf(leaves: dict, base: sp.IndexedBase) -> mf.MV | None:
     return next((leaf for leaf in leaves.values() if leaf.args[0] == base), None)
 
 
-def _declared_vector(e, i, leaves):
+def _declared_vector(e, i, leaves, size=None):
     r""":math:`v_i \to v`."""
     if isinstance(e, sp.Indexed) and e.indices == (i,):
         leaf = _leaf(leaves, e.base)
@@ -52,7 +53,7 @@ def _declared_vector(e, i, leaves):
     return None
 
 
-def _matrix_times_vector(e, i, leaves):
+def _matrix_times_vector(e, i, leaves, size=None):
     r""":math:`\sum_k M_{ik} a_k \to M a` and :math:`\sum_k M_{ki} a_k \to M^T a`."""
     if not (isinstance(e, sp.Sum) and len(e.limits) == 1):
         return None
@@ -63,22 +64,23 @@ def _matrix_times_vector(e, i, leaves):
             rest = sp.Mul(*factors[:n], *factors[n + 1:])
             if i in rest.free_symbols:
                 continue
+            size = e.limits[0][2]
             if f.indices == (i, k):
-                return mf.MMul(_leaf(leaves, f.base), vector(rest, k, leaves))
+                return mf.MMul(_leaf(leaves, f.base), vector(rest, k, leaves, size))
             if f.indices == (k, i):
-                return mf.MMul(mf.MT(_leaf(leaves, f.base)), vector(rest, k, leaves))
+                return mf.MMul(mf.MT(_leaf(leaves, f.base)), vector(rest, k, leaves, size))
     return None
 
 
-def _sum_of_vectors(e, i, leaves):
+def _sum_of_vectors(e, i, leaves, size=None):
     """:math:`a_i + b_i \\to a + b` (terms free of i are added to each entry)."""
     if not isinstance(e, sp.Add):
         return None
-    return collect_right(mf.MAdd(*[vector(t, i, leaves) if i in t.free_symbols else scalar(t, leaves)
-                                   for t in _ordered(e.args)]))
+    return collect_right(mf.MAdd(*[vector(t, i, leaves, size) if i in t.free_symbols or size is not None
+                                   else scalar(t, leaves) for t in _ordered(e.args)]))
 
 
-def _product(e, i, leaves):
+def _product(e, i, leaves, size=None):
     r""":math:`c\, a_i b_i \to c\,(a \odot b)` (c free of i)."""
     if not isinstance(e, sp.Mul):
         return None
@@ -86,19 +88,19 @@ def _product(e, i, leaves):
     inside = sorted((f for f in e.args if i in f.free_symbols), key=lambda f: not isinstance(f, sp.Indexed))
     if not inside:
         return None
-    node = vector(inside[0], i, leaves)
+    node = vector(inside[0], i, leaves, size)
     for f in inside[1:]:
-        node = mf.MHad(node, vector(f, i, leaves))
+        node = mf.MHad(node, vector(f, i, leaves, size))
     coeff = scalar(sp.Mul(*outside), leaves)
     return node if coeff == 1 else mf.MScale(coeff, node)
 
 
-def _elementwise(e, i, leaves):
+def _elementwise(e, i, leaves, size=None):
     """:math:`f(a_i) \\to f(a)`; :math:`a_i^p \\to a^{\\odot p}`."""
     if isinstance(e, sp.Pow) and i not in e.exp.free_symbols:
-        return mf.MMap(sp.Lambda(_U, _U**e.exp), vector(e.base, i, leaves))
+        return mf.MMap(sp.Lambda(_U, _U**e.exp), vector(e.base, i, leaves, size))
     if isinstance(e, sp.Function) and len(e.args) == 1 and not isinstance(e, mf.MatrixNode):
-        return mf.MMap(sp.Lambda(_U, e.func(_U)), vector(e.args[0], i, leaves))
+        return mf.MMap(sp.Lambda(_U, e.func(_U)), vector(e.args[0], i, leaves, size))
     return None
 
 
@@ -106,10 +108,14 @@ def _elementwise(e, i, leaves):
 PATTERNS: list[Pattern] = [_declared_vector, _matrix_times_vector, _sum_of_vectors, _product, _elementwise]
 
 
-def vector(e: sp.Basic, i: sp.Symbol, leaves: dict) -> sp.Basic:
-    """The column-vector expression whose entry ``i`` is ``e`` (:class:`NoMatrixForm` if none)."""
+def vector(e: sp.Basic, i: sp.Symbol, leaves: dict, size: sp.Basic | None = None) -> sp.Basic:
+    """The column-vector expression whose entry ``i`` is ``e`` (:class:`NoMatrixForm` if none);
+    with the vector's ``size``, an entry free of ``i`` is :math:`c\\mathbf{1}`."""
+    if size is not None and i not in e.free_symbols:
+        c = scalar(e, leaves)
+        return mf.MOnes(size) if c == 1 else mf.MScale(c, mf.MOnes(size))
     for pattern in PATTERNS:
-        node = pattern(e, i, leaves)
+        node = pattern(e, i, leaves, size)
         if node is not None:
             return node
     raise NoMatrixForm(f"no matrix form for the entry {e} (index {i})")

@@ -42,6 +42,12 @@ class MV(MatrixNode):
     nargs = 3
 
 
+class MOnes(MatrixNode):
+    r"""The vector of ones :math:`\mathbf{1}` (arg: its length)."""
+
+    nargs = 1
+
+
 class MT(MatrixNode):
     """Transpose :math:`A^T`."""
 
@@ -119,6 +125,8 @@ def shape(node: sp.Basic) -> tuple[sp.Basic, sp.Basic]:
     """(rows, cols) of a matrix expression; a scalar is (1, 1)."""
     if isinstance(node, MV):
         return node.args[1], node.args[2]
+    if isinstance(node, MOnes):
+        return node.args[0], ONE
     if isinstance(node, MT):
         r, c = shape(node.args[0])
         return c, r
@@ -164,6 +172,8 @@ def entry(node: sp.Basic, r: sp.Basic, c: sp.Basic = ONE) -> sp.Basic:
     if isinstance(node, MV):
         base, _, cols = node.args
         return base[r] if cols == 1 else base[r, c]
+    if isinstance(node, MOnes):
+        return ONE
     if isinstance(node, MT):
         return entry(node.args[0], c, r)
     if isinstance(node, MMul):
@@ -216,7 +226,7 @@ def index_form(expr: sp.Basic) -> sp.Basic:
 
 # --- printing ----------------------------------------------------------------------------------------
 
-_ATOMIC = (MV, MT, MMap, MSum, MNorm)
+_ATOMIC = (MV, MOnes, MT, MMap, MSum, MNorm)
 
 
 def _wrap(printer, node, latex: bool, loose: bool = False) -> str:
@@ -241,6 +251,8 @@ def _show(printer, node, latex: bool) -> str:
         return printer._print(node)
     if isinstance(node, MV):
         return printer._print(node.args[0].label)
+    if isinstance(node, MOnes):
+        return r"\mathbf{1}" if latex else "𝟏"
     if isinstance(node, MT):
         inner = _wrap(printer, node.args[0], latex)
         return inner + ("^{T}" if latex else "^T")
@@ -305,7 +317,7 @@ def _text(self, printer):
     return _show(printer, self, False)
 
 
-for _cls in (MV, MT, MMul, MAdd, MScale, MHad, MMap, MSum, MNorm, M11, MatrixEntry):
+for _cls in (MV, MOnes, MT, MMul, MAdd, MScale, MHad, MMap, MSum, MNorm, M11, MatrixEntry):
     _cls._latex = _latex
     _cls._derive_text = _text
 

@@ -192,7 +192,7 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
             chain.step(lecture_order(new), rule, prover=prover)
             last = new
         try:
-            matrix = vector(last, j, parsed.leaves)
+            matrix = vector(last, j, parsed.leaves, leaf.args[1])
         except NoMatrixForm as exc:
             raise GradError(f"derive grad found the gradient in index form but cannot write it in matrix "
                             f"form ({exc})", hint="differentiate in index notation instead (--wrt w_j)") from None
