@@ -192,9 +192,9 @@ def test_bad_input_is_a_grad_error(text, wrt, message):
     assert message in str(err.value)
 
 
-def test_gradient_with_respect_to_a_matrix_is_not_supported_yet():
-    with pytest.raises(GradError, match="matrix W is not supported yet"):
-        grad("norm(W*x)^2", "W", vectors=["x"], matrices=["W"])
+def test_matrices_need_a_vector_or_matrix_to_differentiate_by():
+    with pytest.raises(GradError, match="x is a scalar"):
+        grad("x", "x", matrices=["W"])
 
 
 def test_api_returns_a_derivation_that_renders_in_jupyter():

@@ -167,3 +167,42 @@ def collect_right(node: sp.Basic) -> sp.Basic:
         else:
             terms.extend(members)
     return terms[0] if len(terms) == 1 else mf.MAdd(*terms)
+
+
+# --- entries with two free indices: a matrix ---------------------------------------------------------
+
+
+def matrix(e: sp.Basic, r: sp.Symbol, c: sp.Symbol, leaves: dict, sizes: tuple) -> sp.Basic:
+    r"""The matrix expression whose entry :math:`(r, c)` is ``e`` (``sizes``: the ranges of r, c):
+    :math:`M_{rc} \to M`, :math:`M_{cr} \to M^T`, :math:`a_r b_c \to a b^T`, :math:`\sum_k A_{rk}
+    B_{kc} \to AB`, sums, scalar multiples, elementwise products and functions."""
+    if isinstance(e, sp.Indexed) and len(e.indices) == 2 and _leaf(leaves, e.base) is not None:
+        if e.indices == (r, c):
+            return _leaf(leaves, e.base)
+        if e.indices == (c, r):
+            return mf.MT(_leaf(leaves, e.base))
+    if isinstance(e, sp.Add):
+        return mf.MAdd(*[matrix(t, r, c, leaves, sizes) for t in _ordered(e.args)])
+    if isinstance(e, sp.Sum) and len(e.limits) == 1:
+        k, _, hi = e.limits[0]
+        left = [f for f in sp.Mul.make_args(e.function) if r in f.free_symbols]
+        right = [f for f in sp.Mul.make_args(e.function) if r not in f.free_symbols]
+        if not any(c in f.free_symbols for f in left):
+            return mf.MMul(matrix(sp.Mul(*left), r, k, leaves, (sizes[0], hi)),
+                           matrix(sp.Mul(*right), k, c, leaves, (hi, sizes[1])))
+    if isinstance(e, sp.Mul) or r not in e.free_symbols or c not in e.free_symbols:
+        factors = sp.Mul.make_args(e)
+        both = [f for f in factors if r in f.free_symbols and c in f.free_symbols]
+        rows = sp.Mul(*[f for f in factors if r in f.free_symbols and c not in f.free_symbols])
+        cols = sp.Mul(*[f for f in factors if c in f.free_symbols and r not in f.free_symbols])
+        coeff = scalar(sp.Mul(*[f for f in factors if not f.free_symbols & {r, c}]), leaves)
+        node = None
+        if rows != 1 or cols != 1 or not both:
+            node = mf.MMul(vector(rows, r, leaves, sizes[0]), mf.MT(vector(cols, c, leaves, sizes[1])))
+        for f in both:
+            part = matrix(f, r, c, leaves, sizes)
+            node = part if node is None else mf.MHad(node, part)
+        return node if coeff == 1 else mf.MScale(coeff, node)
+    if isinstance(e, sp.Function) and len(e.args) == 1 and not isinstance(e, mf.MatrixNode):
+        return mf.MMap(sp.Lambda(_U, e.func(_U)), matrix(e.args[0], r, c, leaves, sizes))
+    raise NoMatrixForm(f"no matrix form for the entry {e} (indices {r}, {c})")

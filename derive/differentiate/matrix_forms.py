@@ -110,9 +110,10 @@ class M11(MatrixNode):
 
 
 class MatrixEntry(MatrixNode):
-    r"""The entry :math:`(M)_j` of a column-vector expression M (args: M, j)."""
+    r"""The entry :math:`(M)_j` of a column-vector expression M (args: M, j), or :math:`(M)_{ij}` of
+    a matrix expression (args: M, i, j)."""
 
-    nargs = 2
+    nargs = (2, 3)
 
 
 SCALAR_NODES = (MSum, MNorm, M11, MatrixEntry)
@@ -213,7 +214,7 @@ def _scalar_node(node: sp.Basic) -> sp.Basic:
     if isinstance(node, M11):
         return entry(node.args[0], ONE, ONE)
     if isinstance(node, MatrixEntry):
-        return entry(node.args[0], node.args[1], ONE)
+        return entry(node.args[0], node.args[1], node.args[2] if len(node.args) == 3 else ONE)
     return node
 
 
@@ -301,8 +302,8 @@ def _show(printer, node, latex: bool) -> str:
     if isinstance(node, M11):
         return _show(printer, node.args[0], latex)
     if isinstance(node, MatrixEntry):
-        m, j = node.args
-        return (r"\left(%s\right)_{%s}" if latex else "(%s)_%s") % (_show(printer, m, latex), printer._print(j))
+        m, idx = node.args[0], "".join(printer._print(a) for a in node.args[1:])
+        return (r"\left(%s\right)_{%s}" if latex else "(%s)_%s") % (_show(printer, m, latex), idx)
     raise TypeError(type(node).__name__)
 
 

@@ -28,6 +28,7 @@ from derive.context import ProofContext
 from derive.derivation import Derivation, DerivationBuilder
 from derive.differentiate import matrix_forms as mf
 from derive.differentiate.back_translate import NoMatrixForm, vector
+from derive.differentiate.back_translate import matrix as matrix_form
 from derive.differentiate.display import lecture_order
 from derive.differentiate.functions import DEFINITIONS, MEANINGS
 from derive.differentiate.indexed import _contract_sum
@@ -139,11 +140,7 @@ def _wrt(names: Sequence[str], parsed) -> list[tuple[str, mf.MV]]:
     for text in names:
         name = text.strip().split("_")[0]
         if name in parsed.leaves:
-            leaf = parsed.leaves[name]
-            if leaf.args[2] != 1:
-                raise GradError(f"the gradient with respect to the matrix {name} is not supported yet",
-                                hint="differentiate with respect to a vector (--wrt w) or a scalar")
-            out.append((name, leaf))
+            out.append((name, parsed.leaves[name]))
         elif name in parsed.scalars:
             raise GradError(f"{name} is a scalar; with --vector/--matrix derive grad differentiates with "
                             "respect to a vector", hint="declare it as a vector, or drop --vector/--matrix")
@@ -179,9 +176,11 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
     for name, s in parsed.scalars.items():
         d.assume(f"{to_latex(s)} \\in \\mathbb{{R}}", f"{to_text(s)} is real")
     results = []
+    i = sp.Symbol("i", integer=True, positive=True)
     for name, leaf in targets:
-        x = leaf.args[0][j]
-        prover = prove_at_sizes(dims, {j: leaf.args[1]})
+        is_vector = leaf.args[2] == 1
+        x = leaf.args[0][j] if is_vector else leaf.args[0][i, j]
+        prover = prove_at_sizes(dims, {j: leaf.args[1]} if is_vector else {i: leaf.args[1], j: leaf.args[2]})
         chain = d.chain(f"Gradient with respect to {name}", sp.Derivative(f_matrix, x))
         chain.step(sp.Derivative(lecture_order(f_index), x),
                    "in index form: $(Xw)_n = \\sum_d X_{nd} w_d$, $(A^T)_{nd} = A_{dn}$, "
@@ -192,15 +191,16 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
             chain.step(lecture_order(new), rule, prover=prover)
             last = new
         try:
-            matrix = vector(last, j, parsed.leaves, leaf.args[1])
+            matrix = (vector(last, j, parsed.leaves, leaf.args[1]) if is_vector
+                      else mf.MatrixEntry(matrix_form(last, i, j, parsed.leaves, tuple(leaf.args[1:])), i, j))
         except NoMatrixForm as exc:
             raise GradError(f"derive grad found the gradient in index form but cannot write it in matrix "
                             f"form ({exc})", hint="differentiate in index notation instead (--wrt w_j)") from None
-        chain.step(mf.MatrixEntry(matrix, j), "in matrix form: $\\sum_n X_{nj} a_n = (X^T a)_j$, "
+        chain.step(mf.MatrixEntry(matrix, j) if is_vector else matrix, "in matrix form: $\\sum_n X_{nj} a_n = (X^T a)_j$, "
                    "$\\sum_d A_{jd} x_d = (A x)_j$, elementwise $a_j b_j$ and $f(a_j)$", prover=prover)
         chain.result(f"grad.{name}", f"Gradient with respect to {name}",
                      {n: "a " + mf.describe(v) for n, v in parsed.leaves.items()})
-        results.append((name, matrix))
+        results.append((name, matrix if is_vector else matrix.args[0]))
     for func in [fn for fn in MEANINGS if f_matrix.has(fn) or any(m.has(fn) for _, m in results)]:
         d.assume(*MEANINGS[func])
     derivation = d.build()
