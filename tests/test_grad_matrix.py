@@ -58,6 +58,9 @@ def evaluate(node, env):
         return f(evaluate(arg, env))
     if isinstance(node, mf.MSum):
         return np.sum(evaluate(node.args[0], env))
+    if isinstance(node, mf.MSoftmax):
+        v = np.exp(evaluate(node.args[0], env))
+        return v / np.sum(v)
     if isinstance(node, mf.MNorm):
         return np.linalg.norm(evaluate(node.args[0], env))
     if isinstance(node, mf.M11):
@@ -127,6 +130,10 @@ EXAMPLES = {
                       lambda e: np.sum(_sig(e["W"] @ e["x"])),
                       lambda n, d, rng: {"W": rng.normal(size=(n, d)), "x": rng.normal(size=(d, 1)),
                                          "N": n, "D": d}),
+    "softmax regression": ("logsumexp(X*w) - t^T*X*w", "w,t", "X", "w",
+                           lambda e: np.log(np.sum(np.exp(e["X"] @ e["w"]))) - (e["t"].T @ e["X"] @ e["w"])[0, 0],
+                           lambda n, d, rng: {"X": rng.normal(size=(n, d)), "w": rng.normal(size=(d, 1)),
+                                              "t": rng.normal(size=(n, 1))}),
     "residual norm": ("norm(A*x - b)", "x,b", "A", "x",
                       lambda e: np.linalg.norm(e["A"] @ e["x"] - e["b"]),
                       lambda n, d, rng: {"A": rng.normal(size=(n, d)), "x": rng.normal(size=(d, 1)),
@@ -170,6 +177,7 @@ def test_every_step_is_proved_and_the_chain_goes_through_index_form(name):
     ("quadratic form in A", "x x^T"),
     ("matrix factorisation", "2A^T(AB - C)"),
     ("cross-entropy", "X^T(σ(Xw) - t)"),
+    ("softmax regression", "X^T(softmax(Xw) - t)"),
 ])
 def test_results_end_in_the_form_a_person_writes(name, form):
     assert to_text(derived(name).result(f"grad.{EXAMPLES[name][3]}").expr) == form

@@ -205,7 +205,15 @@ class _ShapedBuild(ps._Build):
             raise ParseError("T is only allowed as an exponent (transpose)", pos)
         if name == "norm":
             return self._norm(a, pos)
-        if name in ("softmax", "log_softmax", "logsumexp", "diag", "delta"):
+        if name in ("softmax", "log_softmax", "logsumexp"):
+            if not mf.is_matrix(a):
+                raise ParseError(f"{name} takes a vector (or a matrix: each row), not a scalar", pos)
+            if name == "softmax":
+                return mf.MSoftmax(a)
+            if name == "log_softmax":
+                return mf.MLogSoftmax(a)
+            return mf.MLogSumExp(a) if self._shape(a)[1] == 1 else self._as_scalar(mf.MRowLogSumExp(a))
+        if name in ("diag", "delta"):
             raise ParseError(f"{name} is not supported in matrix expressions yet", pos,
                              "write it in index notation: --wrt z_j")
         f = _elementwise_functions()[name]

@@ -92,7 +92,7 @@ def _product(e, i, leaves, size=None):
     for f in inside[1:]:
         node = mf.MHad(node, vector(f, i, leaves, size))
     coeff = scalar(sp.Mul(*outside), leaves)
-    return node if coeff == 1 else mf.MScale(coeff, node)
+    return node if coeff == 1 else softmax_form(mf.MScale(coeff, node))
 
 
 def _elementwise(e, i, leaves, size=None):
@@ -139,7 +139,33 @@ def scalar(e: sp.Basic, leaves: dict) -> sp.Basic:
         return mf.MSum(vector(e.function, k, leaves))
     if isinstance(e, sp.Indexed):
         raise NoMatrixForm(f"no matrix form for the entry {e}")
-    return e.func(*[scalar(a, leaves) for a in e.args])
+    out = e.func(*[scalar(a, leaves) for a in e.args])
+    if isinstance(out, sp.log) and isinstance(out.args[0], mf.MSum) and _is_exp_map(out.args[0].args[0]):
+        return mf.MLogSumExp(out.args[0].args[0].args[1])  # log sum(exp(u)) = logsumexp(u)
+    return out
+
+
+def _is_exp_map(node) -> bool:
+    return isinstance(node, mf.MMap) and node.args[0].expr == sp.exp(node.args[0].variables[0])
+
+
+def softmax_form(node: sp.Basic) -> sp.Basic:
+    r""":math:`c\, g(e^{u}) / \operatorname{sum}(e^{u}) = c\, g(\operatorname{softmax}(u))` where ``g`` uses
+    :math:`e^{u}` once and linearly (a matrix product or :math:`\odot`)."""
+    if not isinstance(node, mf.MScale):
+        return node
+    coeff, inner = node.args
+    for factor in sp.Mul.make_args(coeff):
+        if factor.is_Pow and factor.exp == -1 and isinstance(factor.base, mf.MSum) and _is_exp_map(factor.base.args[0]):
+            exp_u = factor.base.args[0]
+            uses = [n for n in sp.preorder_traversal(inner) if n == exp_u]
+            linear = all(not isinstance(n, (mf.MMap, mf.MNorm, mf.MSum)) or n == exp_u
+                         for n in sp.preorder_traversal(inner) if n.has(exp_u))
+            if len(uses) == 1 and linear:
+                rest = coeff / factor
+                new = inner.xreplace({exp_u: mf.MSoftmax(exp_u.args[1])})
+                return new if rest == 1 else mf.MScale(rest, new)
+    return node
 
 
 def _ordered(terms):
@@ -151,22 +177,42 @@ def _transposes(node) -> int:
     return sum(1 for n in sp.preorder_traversal(node) if isinstance(n, mf.MT))
 
 
+def _sign_inside(term: sp.Basic) -> sp.Basic:
+    """:math:`-(M a)` as :math:`M(-a)`, so that it can share the left factor :math:`M`."""
+    if isinstance(term, mf.MScale) and term.args[0] == -1 and isinstance(term.args[1], mf.MMul):
+        left, right = term.args[1].args
+        return mf.MMul(left, mf.MScale(sp.S.NegativeOne, right))
+    return term
+
+
 def collect_right(node: sp.Basic) -> sp.Basic:
     r""":math:`A x + B x = (A + B) x` for the terms of a sum with the same right factor."""
     if not isinstance(node, mf.MAdd):
         return node
-    groups: dict = {}
-    for term in node.args:
-        key = term.args[1] if isinstance(term, mf.MMul) else None
-        groups.setdefault(key, []).append(term)
-    terms = []
-    for key, members in groups.items():
-        if key is not None and len(members) > 1:
-            lefts = sorted((m.args[0] for m in members), key=_transposes)
-            terms.append(mf.MMul(mf.MAdd(*lefts), key))
-        else:
-            terms.extend(members)
-    return terms[0] if len(terms) == 1 else mf.MAdd(*terms)
+    if any(isinstance(t, mf.MMul) and isinstance(u, mf.MScale) for t in node.args for u in node.args):
+        signed = mf.MAdd(*[_sign_inside(t) for t in node.args])
+        lefts = [t.args[0] for t in signed.args if isinstance(t, mf.MMul)]
+        if len(lefts) != len(set(lefts)):
+            node = signed
+    for side in (1, 0):  # A x + B x = (A + B)x, then X^T a + X^T b = X^T(a + b)
+        groups: dict = {}
+        for term in node.args:
+            key = term.args[side] if isinstance(term, mf.MMul) else None
+            groups.setdefault(key, []).append(term)
+        terms = []
+        for key, members in groups.items():
+            if key is not None and len(members) > 1:
+                others = [m.args[1 - side] for m in members]
+                if side == 1:
+                    terms.append(mf.MMul(mf.MAdd(*sorted(others, key=_transposes)), key))
+                else:
+                    terms.append(mf.MMul(key, mf.MAdd(*others)))
+            else:
+                terms.extend(members)
+        node = terms[0] if len(terms) == 1 else mf.MAdd(*terms)
+        if not isinstance(node, mf.MAdd):
+            return node
+    return node
 
 
 # --- entries with two free indices: a matrix ---------------------------------------------------------

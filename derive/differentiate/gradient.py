@@ -240,7 +240,7 @@ def _context(parsed: Expression, f: sp.Basic, xs) -> tuple[ProofContext, list[tu
     return ctx, assumptions
 
 
-_INDEX_NOTATION = re.compile(r"[A-Za-z]_\{?\s*[A-Za-z]|softmax|logsumexp")
+_INDEX_NOTATION = re.compile(r"[A-Za-z]_\{?\s*[A-Za-z]")
 
 
 def is_matrix_expression(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices: Sequence[str]) -> bool:
@@ -248,7 +248,8 @@ def is_matrix_expression(expr: str, wrt: Sequence[str], vectors: Sequence[str], 
     matrix is declared, or vectors are and neither the text nor ``--wrt`` uses a letter subscript."""
     if any(m.strip() for m in matrices):
         return True
-    return bool(vectors) and not any(_is_entry(n) for n in wrt) and not _INDEX_NOTATION.search(expr)
+    text = expr.replace("log_softmax", "logsoftmax")
+    return bool(vectors) and not any(_is_entry(n) for n in wrt) and not _INDEX_NOTATION.search(text)
 
 
 def grad(expr: str, wrt: str | Sequence[str], vectors: Sequence[str] = (), matrices: Sequence[str] = (), *,

@@ -82,6 +82,30 @@ class MMap(MatrixNode):
     nargs = 2
 
 
+class MSoftmax(MatrixNode):
+    r""":math:`\operatorname{softmax}` of a vector, or of each row of a matrix."""
+
+    nargs = 1
+
+
+class MLogSoftmax(MatrixNode):
+    r""":math:`\log\operatorname{softmax}` of a vector, or of each row of a matrix."""
+
+    nargs = 1
+
+
+class MRowLogSumExp(MatrixNode):
+    r""":math:`\operatorname{logsumexp}` of each row of a matrix: a column vector."""
+
+    nargs = 1
+
+
+class MLogSumExp(MatrixNode):
+    r""":math:`\operatorname{logsumexp}(v) = \log \sum_k e^{v_k}` of a vector: a scalar."""
+
+    nargs = 1
+
+
 class MSum(MatrixNode):
     """The sum of all entries, a scalar."""
 
@@ -116,7 +140,7 @@ class MatrixEntry(MatrixNode):
     nargs = (2, 3)
 
 
-SCALAR_NODES = (MSum, MNorm, M11, MatrixEntry)
+SCALAR_NODES = (MSum, MNorm, M11, MatrixEntry, MLogSumExp)
 
 
 # --- shapes ------------------------------------------------------------------------------------------
@@ -139,6 +163,10 @@ def shape(node: sp.Basic) -> tuple[sp.Basic, sp.Basic]:
         return shape(node.args[0])
     if isinstance(node, (MScale, MMap)):
         return shape(node.args[1])
+    if isinstance(node, (MSoftmax, MLogSoftmax)):
+        return shape(node.args[0])
+    if isinstance(node, MRowLogSumExp):
+        return shape(node.args[0])[0], ONE
     return ONE, ONE
 
 
@@ -192,6 +220,20 @@ def entry(node: sp.Basic, r: sp.Basic, c: sp.Basic = ONE) -> sp.Basic:
         return entry(node.args[0], r, c) * entry(node.args[1], r, c)
     if isinstance(node, MMap):
         return node.args[0](entry(node.args[1], r, c))
+    if isinstance(node, (MSoftmax, MLogSoftmax, MRowLogSumExp)):
+        a = node.args[0]
+        rows, cols = shape(a)
+        k = _fresh()
+        if cols == 1:  # a vector: over its entries
+            here, each, size = entry(a, r, ONE), entry(a, k, ONE), rows
+        else:  # a matrix: over the entries of row r
+            here, each, size = entry(a, r, c), entry(a, r, k), cols
+        total = sp.Sum(sp.exp(each), (k, 1, size))
+        if isinstance(node, MSoftmax):
+            return sp.exp(here) / total
+        if isinstance(node, MLogSoftmax):
+            return here - sp.log(total)
+        return sp.log(total)
     raise TypeError(f"no index form for {type(node).__name__}")
 
 
@@ -215,6 +257,9 @@ def _scalar_node(node: sp.Basic) -> sp.Basic:
         return entry(node.args[0], ONE, ONE)
     if isinstance(node, MatrixEntry):
         return entry(node.args[0], node.args[1], node.args[2] if len(node.args) == 3 else ONE)
+    if isinstance(node, MLogSumExp):
+        k = _fresh()
+        return sp.log(sp.Sum(sp.exp(entry(node.args[0], k, ONE)), (k, 1, shape(node.args[0])[0])))
     return node
 
 
@@ -227,7 +272,8 @@ def index_form(expr: sp.Basic) -> sp.Basic:
 
 # --- printing ----------------------------------------------------------------------------------------
 
-_ATOMIC = (MV, MOnes, MT, MMap, MSum, MNorm)
+_ATOMIC = (MV, MOnes, MT, MMap, MSum, MNorm, MSoftmax, MLogSoftmax, MRowLogSumExp, MLogSumExp)
+_NAMED = {MSoftmax: "softmax", MLogSoftmax: "log_softmax", MRowLogSumExp: "logsumexp", MLogSumExp: "logsumexp"}
 
 
 def _wrap(printer, node, latex: bool, loose: bool = False) -> str:
@@ -281,8 +327,8 @@ def _show(printer, node, latex: bool) -> str:
                 return r"\frac{%s}{%s}" % (top, printer._print(den))
             bottom = printer.parenthesize(den, PRECEDENCE["Mul"], strict=True)
             return f"{top}/{bottom}"
-        coeff = printer.parenthesize(c, PRECEDENCE["Mul"], strict=False) if not c.is_Number else printer._print(c)
-        return f"{coeff} {inner}" if latex else _juxtapose(coeff, inner, latex)
+        coeff = printer.parenthesize(c, PRECEDENCE["Add"], strict=True)
+        return f"{coeff} {inner}" if latex or not c.is_Number else _juxtapose(coeff, inner, latex)
     if isinstance(node, MHad):
         op = r" \odot " if latex else " ⊙ "
         return _wrap(printer, node.args[0], latex) + op + _wrap(printer, node.args[1], latex)
@@ -295,6 +341,10 @@ def _show(printer, node, latex: bool) -> str:
             power = printer._print(body.exp)
             return (r"%s^{\odot %s}" if latex else "%s^⊙%s") % (_wrap(printer, a, latex), power)
         return printer._print(body.xreplace({u: placeholder}))
+    if type(node) in _NAMED:
+        name = _NAMED[type(node)]
+        return (r"\operatorname{%s}\left(%s\right)" if latex else "%s(%s)") % (
+            name.replace("_", r"\_") if latex else name, _show(printer, node.args[0], latex))
     if isinstance(node, MSum):
         return (r"\operatorname{sum}\left(%s\right)" if latex else "sum(%s)") % _show(printer, node.args[0], latex)
     if isinstance(node, MNorm):
@@ -318,7 +368,8 @@ def _text(self, printer):
     return _show(printer, self, False)
 
 
-for _cls in (MV, MOnes, MT, MMul, MAdd, MScale, MHad, MMap, MSum, MNorm, M11, MatrixEntry):
+for _cls in (MV, MOnes, MT, MMul, MAdd, MScale, MHad, MMap, MSum, MNorm, M11, MatrixEntry, MSoftmax, MLogSoftmax,
+             MRowLogSumExp, MLogSumExp):
     _cls._latex = _latex
     _cls._derive_text = _text
 
