@@ -263,3 +263,14 @@ def test_usage_errors(args, message):
 def test_index_notation_is_still_index_notation():
     d = grad("-sum_k t_k*log(softmax(z)_k)", ["z_j"], ["z", "t"])
     assert "softmax" in to_text(d.result("grad.z").expr)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("norm(" * 300 + "w" + ")" * 300, "too deeply"),
+    ("__import__('os').system('true')", "unexpected"),
+    ("sum(w) + 1" + "0" * 40, "too large"),
+])
+def test_untrusted_text_goes_through_the_answers_limits(text, message):
+    result = run(text, "--vector", "w", "--matrix", "X", "--wrt", "w")
+    assert result.exit_code == 2
+    assert message in result.output
