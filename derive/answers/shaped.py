@@ -156,7 +156,7 @@ class _ShapedBuild(ps._Build):
             return mf.MScale(a, b)
         if not mf.is_matrix(b):
             return mf.MScale(b, a)
-        (ar, ac), (br, bc) = self._shape(a), self._shape(b)
+        ac, br = self._shape(a)[1], self._shape(b)[0]
         if not self.dims.same(ac, br):
             raise self._mismatch("matrix product (*)", a, b, meta,
                                  f"{ac} columns against {br} rows; .* is the elementwise product")

@@ -14,7 +14,8 @@ index form (free index :math:`i`)                      matrix form
 :math:`f(a_i)`                                         :math:`f(a)` (elementwise)
 =====================================================  ===========================================
 
-an entry :math:`c` free of :math:`i` as :math:`c\mathbf{1}`, and for scalars (no free index): :math:`\sum_k a_k b_k = a^T b`, :math:`\sum_k a_k =
+an entry :math:`c` free of :math:`i` as :math:`c\mathbf{1}`, and for scalars (no free index):
+:math:`\sum_k a_k b_k = a^T b`, :math:`\sum_k a_k =
 \operatorname{sum}(a)`. Then :math:`M a + M' a = (M + M')a` collects a common right factor.
 
 A pattern is a claim like an entry of the derivative table: the derivation proves the matrix

@@ -288,7 +288,8 @@ def _wrap(printer, node, latex: bool, loose: bool = False) -> str:
 def _juxtapose(left: str, right: str, latex: bool) -> str:
     if latex:
         return f"{left} {right}"
-    if right.startswith("(") or left.endswith(")") or left.isdigit() or (len(left.rstrip("ᵀ")) == 1 and len(right) <= 2):
+    short = len(left.rstrip("ᵀ")) == 1 and len(right) <= 2  # Xw, not X w
+    if right.startswith("(") or left.endswith(")") or left.isdigit() or short:
         return left + right
     return f"{left} {right}"
 

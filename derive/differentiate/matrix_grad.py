@@ -196,7 +196,8 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
         except NoMatrixForm as exc:
             raise GradError(f"derive grad found the gradient in index form but cannot write it in matrix "
                             f"form ({exc})", hint="differentiate in index notation instead (--wrt w_j)") from None
-        chain.step(mf.MatrixEntry(matrix, j) if is_vector else matrix, "in matrix form: $\\sum_n X_{nj} a_n = (X^T a)_j$, "
+        chain.step(mf.MatrixEntry(matrix, j) if is_vector else matrix,
+                   "in matrix form: $\\sum_n X_{nj} a_n = (X^T a)_j$, "
                    "$\\sum_d A_{jd} x_d = (A x)_j$, elementwise $a_j b_j$ and $f(a_j)$", prover=prover)
         chain.result(f"grad.{name}", f"Gradient with respect to {name}",
                      {n: "a " + mf.describe(v) for n, v in parsed.leaves.items()})
