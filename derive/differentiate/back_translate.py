@@ -179,10 +179,10 @@ def _transposes(node) -> int:
 
 
 def _sign_inside(term: sp.Basic) -> sp.Basic:
-    """:math:`-(M a)` as :math:`M(-a)`, so that it can share the left factor :math:`M`."""
-    if isinstance(term, mf.MScale) and term.args[0] == -1 and isinstance(term.args[1], mf.MMul):
+    """:math:`c(M a)` as :math:`M(c a)`, so that it can share the left factor :math:`M`."""
+    if isinstance(term, mf.MScale) and isinstance(term.args[1], mf.MMul):
         left, right = term.args[1].args
-        return mf.MMul(left, mf.MScale(sp.S.NegativeOne, right))
+        return mf.MMul(left, mf.MScale(term.args[0], right))
     return term
 
 
@@ -190,7 +190,7 @@ def collect_right(node: sp.Basic) -> sp.Basic:
     r""":math:`A x + B x = (A + B) x` for the terms of a sum with the same right factor."""
     if not isinstance(node, mf.MAdd):
         return node
-    if any(isinstance(t, mf.MMul) and isinstance(u, mf.MScale) for t in node.args for u in node.args):
+    if any(isinstance(t, mf.MScale) for t in node.args):
         signed = mf.MAdd(*[_sign_inside(t) for t in node.args])
         lefts = [t.args[0] for t in signed.args if isinstance(t, mf.MMul)]
         if len(lefts) != len(set(lefts)):

@@ -69,6 +69,13 @@ def _distribute(expr: sp.Basic) -> sp.Basic:
     return expr
 
 
+def _expand_bodies(expr: sp.Basic) -> sp.Basic:
+    r"""The body of every sum multiplied out at its top level: :math:`\sum_n t_n (a_n - b_n) =
+    \sum_n (t_n a_n - t_n b_n)` (arguments of functions are left alone)."""
+    return expr.replace(lambda e: isinstance(e, sp.Sum),
+                        lambda e: sp.Sum(sp.expand_mul(e.function, deep=False), *e.limits))
+
+
 def _contract(expr: sp.Basic) -> sp.Basic:
     r""":math:`\sum_d X_{nd} \delta_{dj} = X_{nj}` everywhere (after splitting the sums)."""
     return _distribute(_distribute(expr).replace(lambda e: isinstance(e, sp.Sum), _contract_sum))
@@ -190,9 +197,13 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
         for new, rule in derivative_steps(f_index, x, MATRIX_SIMPLIFICATIONS, SCALAR_SIMPLIFICATIONS):
             chain.step(lecture_order(new), rule, prover=prover)
             last = new
+        read = (lambda e: vector(e, j, parsed.leaves, leaf.args[1])) if is_vector else (  # noqa: E731
+            lambda e: mf.MatrixEntry(matrix_form(e, i, j, parsed.leaves, tuple(leaf.args[1:])), i, j))
         try:
-            matrix = (vector(last, j, parsed.leaves, leaf.args[1]) if is_vector
-                      else mf.MatrixEntry(matrix_form(last, i, j, parsed.leaves, tuple(leaf.args[1:])), i, j))
+            try:
+                matrix = read(last)
+            except NoMatrixForm:  # the products in the sums multiplied out, then read again
+                matrix = read(_distribute(_expand_bodies(last)))
         except NoMatrixForm as exc:
             raise GradError(f"derive grad found the gradient in index form but cannot write it in matrix "
                             f"form ({exc})", hint="differentiate in index notation instead (--wrt w_j)") from None
