@@ -278,3 +278,13 @@ def test_untrusted_text_goes_through_the_answers_limits(text, message):
     result = run(text, "--vector", "w", "--matrix", "X", "--wrt", "w")
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_standalone_latex_compiles(tmp_path):
+    from reports.pdf import compile_pdf
+
+    tex = run("norm(X*w - t)^2 + lambda*norm(w)^2", "--matrix", "X", "--vector", "w,t", "--wrt", "w", "--wrt", "X",
+              "--latex", "--standalone")
+    assert tex.exit_code == 0, tex.output
+    compiled = compile_pdf(tex.output, tmp_path / "m.pdf", tool="pdflatex")
+    assert "Undefined control sequence" not in compiled.log and compiled.pdf.exists()

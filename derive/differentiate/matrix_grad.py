@@ -173,8 +173,8 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
     f_index = mf.name_indices(mf.index_form(f_matrix))
     dims = sorted({d for leaf in parsed.leaves.values() for d in leaf.args[1:] if d != 1}, key=str)
     ctx = ProofContext(definitions=DEFINITIONS + (mf.index_form,), points=2)
-    d = DerivationBuilder("grad", f"Gradient of f = {to_text(f_matrix)} with respect to "
-                          + ", ".join(n for n, _ in targets), ctx)
+    args = ", ".join(list(parsed.scalars) + list(parsed.leaves))
+    d = DerivationBuilder("grad", f"Gradient of f({args}) with respect to " + ", ".join(n for n, _ in targets), ctx)
     d.assume(f"f = {to_latex(f_matrix)}", f"f = {to_text(f_matrix)}")
     for name, leaf in parsed.leaves.items():
         r, c = leaf.args[1:]
