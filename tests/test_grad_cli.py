@@ -92,7 +92,7 @@ def test_unknown_function_exit_2_with_position_and_vocabulary():
     (["x + z_j", "--wrt", "x"], "--vector z"),
     (["x +", "--wrt", "x"], "ends too early"),
     (["x", "--wrt", "x", "--latex", "--json"], "one output format"),
-    (["x", "--wrt", "x", "--matrix", "W"], "not supported"),
+    (["x", "--wrt", "x", "--matrix", "W"], "x is a scalar"),
     (["x"], "--wrt"),
 ])
 def test_usage_errors_exit_2(args, message):

@@ -192,8 +192,8 @@ def test_bad_input_is_a_grad_error(text, wrt, message):
     assert message in str(err.value)
 
 
-def test_matrices_are_not_supported_yet():
-    with pytest.raises(GradError, match="not supported"):
+def test_matrices_need_a_vector_or_matrix_to_differentiate_by():
+    with pytest.raises(GradError, match="x is a scalar"):
         grad("x", "x", matrices=["W"])
 
 

@@ -33,6 +33,7 @@ GRAMMAR = r"""
     | product TIMES signed  -> mul
     | product DIV signed    -> div
     | product implicit      -> mul
+    | product ODOT signed   -> hadamard
 
 ?signed: MINUS signed       -> neg
     | PLUS signed           -> pos
@@ -59,6 +60,8 @@ GRAMMAR = r"""
     | FRAC fracarg fracarg  -> frac
     | FONT LBRACE NAME RBRACE subscript?  -> font
     | TOP                   -> top
+    | SUM LPAR sum RPAR     -> sum_all
+    | LNORM sum RNORM       -> norm_bars
 
 fracarg: LBRACE sum RBRACE
     | NUMBER
@@ -90,6 +93,8 @@ upper: POW NAME
     | POW LBRACE sum RBRACE
 
 PLUS: "+"
+ODOT: ".*" | "\u2299"
+NORMBAR: "\u2016" | "||"
 MINUS: "-" | "\u2212"
 TIMES: "*" | "\u00b7" | "\u00d7" | "\u22c5"
 DIV: "/"
@@ -107,7 +112,7 @@ NAME: /[A-Za-z\u0370-\u03ff]+/
 CMD: /\\([A-Za-z]+|[^A-Za-z])/
 PARTIAL: "\u2202"
 
-%declare FUNC SUM FRAC FONT TOP DERIV
+%declare FUNC SUM FRAC FONT TOP DERIV LNORM RNORM
 
 %ignore /[ \t\r\n]+/
 """
@@ -128,7 +133,7 @@ LATEX_NAMES = {"delta": "delta", "Sigma": "Sigma", "pi": "pi"}
 #: Plain names of the elementary and machine-learning functions beyond the answers' own.
 SCALAR_FUNCTIONS = {"sin": "sin", "cos": "cos", "tan": "tan", "atan": "atan", "arctan": "atan", "abs": "abs",
                     "relu": "relu", "ReLU": "relu", "softplus": "softplus", "sigmoid": "sigma",
-                    "logsumexp": "logsumexp", "log_softmax": "log_softmax"}
+                    "logsumexp": "logsumexp", "log_softmax": "log_softmax", "norm": "norm"}
 FUNCTIONS.update(SCALAR_FUNCTIONS)
 LATEX_FUNCTIONS.update({"sin": "sin", "cos": "cos", "tan": "tan", "arctan": "atan"})
 #: Greek letters (LaTeX command or Unicode letter) are ordinary names, spelled out: \lambda, λ -> lambda.
@@ -148,6 +153,9 @@ VOCABULARY = ("exp", "log (ln)", "sqrt", "abs", "sin", "cos", "tan", "atan", "si
 #: LaTeX commands dropped (sizing and spacing).
 LATEX_IGNORED = {"left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", ",", ";", ":", "!", " ", "displaystyle"}
 LATEX_TIMES = {"cdot", "times"}
+#: LaTeX commands of matrix expressions: the elementwise product and the norm bars.
+LATEX_ODOT = {"odot", "circ"}
+LATEX_NORM_BARS = {"|": "NORMBAR", "Vert": "NORMBAR", "lVert": "LNORM", "rVert": "RNORM"}
 LATEX_FONTS = {"mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "mathit", "text"}
 #: Words that say "derivative of": the answer would restate the question.
 DERIVATIVE_WORDS = {"partial", "nabla", "diff", "Derivative", "grad", "prime", "frac_d"}

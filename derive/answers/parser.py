@@ -44,10 +44,15 @@ def detect_syntax(text: str) -> str:
 # --- lexing ------------------------------------------------------------------------------------
 
 
+#: Tokens after which a norm bar opens a norm (an operand is expected).
+_OPENERS = {"PLUS", "MINUS", "TIMES", "DIV", "POW", "LPAR", "LBRACE", "COMMA", "LNORM", "ODOT", "FUNC",
+            "UNDERSCORE", "SUM", "EQ"}
+
+
 class _PostLex(PostLex):
     """Translate LaTeX commands and words into the grammar's terminals (see module grammar)."""
 
-    always_accept = ("CMD", "NAME", "PARTIAL")
+    always_accept = ("CMD", "NAME", "PARTIAL", "NORMBAR")
 
     def __init__(self):
         self.table = SymbolTable()
@@ -57,6 +62,7 @@ class _PostLex(PostLex):
     def process(self, stream):
         tokens = iter(rewrite_derivatives(stream) if self.derivatives else stream)
         prev = None
+        norms = 0  # norm bars open
         pending: list[Token] = []
         while True:
             t = pending.pop(0) if pending else next(tokens, None)
@@ -80,6 +86,8 @@ class _PostLex(PostLex):
                 if (all(look) and look[0].type == "LBRACE" and look[1].type == "NAME"
                         and look[2].type == "RBRACE" and look[1].value in g.FUNCTIONS):
                     out = [g.tok("FUNC", g.FUNCTIONS[look[1].value], t)]
+                elif all(look) and [x.type for x in look] == ["LBRACE", "NAME", "RBRACE"] and look[1].value == "sum":
+                    out = [g.tok("SUM", "sum", t)]  # \operatorname{sum}(M): the sum of all entries
                 else:
                     out = [g.tok("FONT", t.value[1:], t)] + [x for x in look[:1] if x]
                     if len(look) > 1 and look[1] is not None and look[1].type == "NAME":
@@ -107,6 +115,11 @@ class _PostLex(PostLex):
                     if nxt is not None:
                         pending.append(nxt)
             for o in out:
+                if o.type == "NORMBAR":  # one bar both opens and closes a norm: which is it here?
+                    o = g.tok("LNORM" if norms == 0 or prev is None or prev.type in _OPENERS else "RNORM",
+                              o.value, o)
+                if o.type in ("LNORM", "RNORM"):
+                    norms += 1 if o.type == "LNORM" else -1
                 yield o
                 prev = o
 
@@ -117,6 +130,10 @@ class _PostLex(PostLex):
                 return []
             if name in g.LATEX_TIMES:
                 return [g.tok("TIMES", "*", t)]
+            if name in g.LATEX_ODOT:
+                return [g.tok("ODOT", ".*", t)]
+            if name in g.LATEX_NORM_BARS:
+                return [g.tok(g.LATEX_NORM_BARS[name], t.value, t)]
             if name in g.LATEX_FUNCTIONS:
                 return [g.tok("FUNC", g.LATEX_FUNCTIONS[name], t)]
             if name in g.LATEX_NAMES:
@@ -411,6 +428,9 @@ class _Build(Transformer):
             return sp.KroneckerDelta(*args)
         if len(args) != 1:
             raise ParseError(f"{name} takes one argument, got {len(args)}", pos)
+        if name == "norm":
+            raise ParseError("norm(...) is only for matrix expressions", pos,
+                             "declare vectors and matrices: --vector NAMES --matrix NAMES")
         (a,) = args
         if a is _TRANSPOSE:
             raise ParseError("T is only allowed as an exponent (transpose)", pos)
@@ -431,6 +451,18 @@ class _Build(Transformer):
         f = {"sigma": sigma, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt, "logit": logit,
              "cosh": sp.cosh, "sinh": sp.sinh, **_scalar_functions()}[name]
         return tn.elementwise(f, a)
+
+    def hadamard(self, meta, ch):
+        raise ParseError("the elementwise product .* is only for matrix expressions", _pos(ch[1]),
+                         "declare vectors and matrices: derive grad ... --vector NAMES --matrix NAMES")
+
+    def sum_all(self, meta, ch):
+        raise ParseError("sum(...) of all entries is only for matrix expressions", _pos_meta(meta),
+                         "declare vectors and matrices (--vector, --matrix), or write sum_k z_k")
+
+    def norm_bars(self, meta, ch):
+        raise ParseError("a norm is only for matrix expressions", _pos_meta(meta),
+                         "declare vectors and matrices: --vector NAMES --matrix NAMES")
 
     def component(self, meta, ch):
         return tn.component(ch[0], self._indices(ch[1]), _pos_meta(meta))

@@ -43,6 +43,9 @@ EXAMPLES = """Examples:
     "sigma (σ, \\sigma, sigmoid), relu, softplus, logit are functions; every other name (x, m, alpha, "
     "lambda, λ, x_1) is a real variable. A word directly before '(' must be a function: write "
     "alpha*(1 - x) for a product.\n\n"
+    "Matrix calculus (--matrix X --vector w,t --wrt w): * is the matrix product, .* (\\odot) elementwise, "
+    "^T the transpose, sum(M) the sum of all entries, norm(v) (\\|v\\|) the 2-norm; the gradient ends in "
+    "matrix form: derive grad \"norm(X*w - t)^2\" --matrix X --vector w,t --wrt w gives 2X^T(Xw - t).\n\n"
     "Index notation (--wrt z_j): every name with a letter subscript and every argument of softmax, "
     "log_softmax, logsumexp is a vector of length K; sum_k runs over 1..K; a vector t is a target "
     "distribution where the derivation needs sum_k t_k = 1.\n"
@@ -94,10 +97,11 @@ def grad(
                                                   "('\\log\\left(1 + e^{x}\\right)')."),
     wrt: List[str] = typer.Option(..., "--wrt", help="Differentiate with respect to this variable; repeat the "
                                                     "option for several (one result each)."),
-    vector: Optional[str] = typer.Option(None, "--vector", help="Comma-separated names of vectors of length K "
-                                                                "(index notation: z_k, sum_k; implied by --wrt z_j)."),
-    matrix: Optional[str] = typer.Option(None, "--matrix", help="Comma-separated names of matrices (not supported "
-                                                                "yet)."),
+    vector: Optional[str] = typer.Option(None, "--vector", help="Comma-separated names of vectors: matrix calculus "
+                                                                "(norm(X*w - t)^2 --wrt w), or index notation "
+                                                                "(z_k, sum_k; implied by --wrt z_j)."),
+    matrix: Optional[str] = typer.Option(None, "--matrix", help="Comma-separated names of matrices (matrix "
+                                                                "calculus: X*w, .*, ^T, sum(M), norm(v))."),
     latex: bool = LATEX,
     markdown: bool = MARKDOWN,
     text: bool = TEXT,
@@ -121,8 +125,14 @@ def grad(
     from derive.differentiate import grad as derive_grad
     from reports import render
 
-    vectors = [v for v in (vector or "").split(",") if v.strip()]
-    matrices = [m for m in (matrix or "").split(",") if m.strip()]
+    vectors = [v.strip() for v in (vector or "").split(",") if v.strip()]
+    matrices = [m.strip() for m in (matrix or "").split(",") if m.strip()]
+    from derive.differentiate.gradient import is_matrix_expression
+
+    if numpy is not None and is_matrix_expression(expression, wrt, vectors, matrices):
+        typer.echo("Error: --numpy for vector and matrix expressions is not generated yet; drop --numpy to see "
+                   "the derivation", err=True)
+        raise typer.Exit(2)
     try:
         with _time_limit(timeout):
             derivation = derive_grad(expression, wrt, vectors, matrices)

@@ -114,9 +114,10 @@ def choose_domains(expr: sp.Basic, variables: Sequence[sp.Symbol], ctx: ProofCon
 # --- the derivation ------------------------------------------------------------------------------
 
 
-def derivative_steps(f: sp.Basic, x: sp.Basic, extra=()) -> list[tuple[sp.Basic, str]]:
+def derivative_steps(f: sp.Basic, x: sp.Basic, extra=(), simplifications=None) -> list[tuple[sp.Basic, str]]:
     """The steps from :math:`df/dx` to the simplified derivative: (expression, rule) each; ``extra``
-    simplifications (index notation) come before the scalar ones."""
+    simplifications (index notation) come before the scalar ones (``simplifications``, by default
+    :data:`derive.differentiate.simplify.SIMPLIFICATIONS`)."""
     current: sp.Basic = sp.Derivative(f, x)
     steps = []
     while (node := first_pending(current)) is not None:
@@ -133,7 +134,7 @@ def derivative_steps(f: sp.Basic, x: sp.Basic, extra=()) -> list[tuple[sp.Basic,
         if new != current:
             steps.append((new, rule))
             current = new
-    return steps + simplification_steps(current)
+    return steps + simplification_steps(current, simplifications)
 
 
 def _notation_used(exprs: Sequence[sp.Basic]) -> list:
@@ -239,6 +240,18 @@ def _context(parsed: Expression, f: sp.Basic, xs) -> tuple[ProofContext, list[tu
     return ctx, assumptions
 
 
+_INDEX_NOTATION = re.compile(r"[A-Za-z]_\{?\s*[A-Za-z]")
+
+
+def is_matrix_expression(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices: Sequence[str]) -> bool:
+    """Matrix calculus (``X*w``, ``norm``, ``.*``) rather than index notation (``sum_k z_k``): a
+    matrix is declared, or vectors are and neither the text nor ``--wrt`` uses a letter subscript."""
+    if any(m.strip() for m in matrices):
+        return True
+    text = expr.replace("log_softmax", "logsoftmax")
+    return bool(vectors) and not any(_is_entry(n) for n in wrt) and not _INDEX_NOTATION.search(text)
+
+
 def grad(expr: str, wrt: str | Sequence[str], vectors: Sequence[str] = (), matrices: Sequence[str] = (), *,
          limits: Limits = DEFAULT_LIMITS) -> Derivation:
     r"""The derivation of :math:`\partial f/\partial x` for each variable ``wrt`` of the expression
@@ -250,9 +263,11 @@ def grad(expr: str, wrt: str | Sequence[str], vectors: Sequence[str] = (), matri
     :class:`GradError` for bad input and :class:`derive.derivation.ProofError` when a step fails
     its proof (the derivation is then refused, never shown as proved).
     """
-    if matrices:
-        raise GradError("matrix expressions are not supported by derive grad yet; write them in index notation")
     names = [wrt] if isinstance(wrt, str) else list(wrt)
+    if is_matrix_expression(expr, names, vectors, matrices):
+        from derive.differentiate.matrix_grad import matrix_grad
+
+        return matrix_grad(expr, names, vectors, matrices, limits=limits)
     index_notation = bool(vectors) or any(_is_entry(n) for n in names)
     parsed = parse(expr, limits, vectors=[v.strip() for v in vectors], index_notation=index_notation)
     xs = _variables_to(names, parsed)

@@ -119,6 +119,12 @@ def sums_to_one(base: sp.IndexedBase) -> Rewrite:
 def index_rule(g: sp.Basic, x: sp.Indexed):
     r"""The rule for :math:`\partial g / \partial z_j` when ``g`` is an index-notation object:
     (replacement, rule) or None. Derivatives of the parts are left pending for the caller."""
+    if len(x.indices) == 2:  # an entry X_ij of a matrix: dX_nd/dX_ij = delta_ni delta_dj
+        if isinstance(g, sp.Indexed) and g.base == x.base and len(g.indices) == 2:
+            (n, d), (i, j) = g.indices, x.indices
+            return (sp.KroneckerDelta(n, i) * sp.KroneckerDelta(d, j),
+                    f"$\\partial {sp.latex(g)} / \\partial {sp.latex(x)} = \\delta_{{{n}{i}}} \\delta_{{{d}{j}}}$")
+        return None
     z, (j,) = x.base, x.indices
     if isinstance(g, sp.Indexed) and g.base == z:
         (k,) = g.indices

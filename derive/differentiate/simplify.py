@@ -80,10 +80,11 @@ SIMPLIFICATIONS: tuple[tuple[Simplification, str], ...] = (
 )
 
 
-def simplification_steps(expr: sp.Basic) -> list[tuple[sp.Basic, str]]:
-    """The simplification steps from ``expr`` (each (new expression, rule)), possibly none."""
+def simplification_steps(expr: sp.Basic, simplifications=None) -> list[tuple[sp.Basic, str]]:
+    """The simplification steps from ``expr`` (each (new expression, rule)), possibly none;
+    ``simplifications`` default to :data:`SIMPLIFICATIONS`."""
     out = []
-    for simplify, rule in SIMPLIFICATIONS:
+    for simplify, rule in SIMPLIFICATIONS if simplifications is None else simplifications:
         new = simplify(expr)
         if new != expr:
             out.append((new, rule))

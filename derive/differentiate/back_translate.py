@@ -1,0 +1,255 @@
+r"""Index form back to matrix form: the entry :math:`g_j` of a gradient as a vector expression.
+
+A small table of patterns (:data:`PATTERNS`), each the reading of one index form as a matrix
+form, tried in order on the outermost operation:
+
+=====================================================  ===========================================
+index form (free index :math:`i`)                      matrix form
+=====================================================  ===========================================
+:math:`v_i` (a declared vector)                        :math:`v`
+:math:`\sum_k M_{ik} a_k`                              :math:`M a`
+:math:`\sum_k M_{ki} a_k`                              :math:`M^T a`
+:math:`a_i + b_i`, :math:`c\, a_i`                     :math:`a + b`, :math:`c\, a` (c free of i)
+:math:`a_i b_i`                                        :math:`a \odot b`
+:math:`f(a_i)`                                         :math:`f(a)` (elementwise)
+=====================================================  ===========================================
+
+an entry :math:`c` free of :math:`i` as :math:`c\mathbf{1}`, and for scalars (no free index):
+:math:`\sum_k a_k b_k = a^T b`, :math:`\sum_k a_k =
+\operatorname{sum}(a)`. Then :math:`M a + M' a = (M + M')a` collects a common right factor.
+
+A pattern is a claim like an entry of the derivative table: the derivation proves the matrix
+form equal to the index form (numerically at random sizes), so a wrong pattern is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sympy as sp
+
+from derive.differentiate import matrix_forms as mf
+
+
+class NoMatrixForm(ValueError):
+    """No pattern reads the index form as a matrix form."""
+
+
+#: (entry, free index, leaves, length of the vector or None) -> matrix form or None.
+Pattern = Callable[[sp.Basic, sp.Symbol, dict, "sp.Basic | None"], "sp.Basic | None"]
+_U = sp.Dummy("u", real=True)
+
+
+def _leaf(leaves: dict, base: sp.IndexedBase) -> mf.MV | None:
+    """The declared vector or matrix (``leaves``: name -> leaf) whose entries are ``base``."""
+    return next((leaf for leaf in leaves.values() if leaf.args[0] == base), None)
+
+
+def _declared_vector(e, i, leaves, size=None):
+    r""":math:`v_i \to v`."""
+    if isinstance(e, sp.Indexed) and e.indices == (i,):
+        leaf = _leaf(leaves, e.base)
+        if leaf is not None and leaf.args[2] == 1:
+            return leaf
+    return None
+
+
+def _matrix_times_vector(e, i, leaves, size=None):
+    r""":math:`\sum_k M_{ik} a_k \to M a` and :math:`\sum_k M_{ki} a_k \to M^T a`."""
+    if not (isinstance(e, sp.Sum) and len(e.limits) == 1):
+        return None
+    k = e.limits[0][0]
+    factors = sp.Mul.make_args(e.function)
+    for n, f in enumerate(factors):
+        if isinstance(f, sp.Indexed) and len(f.indices) == 2 and _leaf(leaves, f.base) is not None:
+            rest = sp.Mul(*factors[:n], *factors[n + 1:])
+            if i in rest.free_symbols:
+                continue
+            size = e.limits[0][2]
+            if f.indices == (i, k):
+                return mf.MMul(_leaf(leaves, f.base), vector(rest, k, leaves, size))
+            if f.indices == (k, i):
+                return mf.MMul(mf.MT(_leaf(leaves, f.base)), vector(rest, k, leaves, size))
+    return None
+
+
+def _sum_of_vectors(e, i, leaves, size=None):
+    """:math:`a_i + b_i \\to a + b` (terms free of i are added to each entry)."""
+    if not isinstance(e, sp.Add):
+        return None
+    return collect_right(mf.MAdd(*[vector(t, i, leaves, size) if i in t.free_symbols or size is not None
+                                   else scalar(t, leaves) for t in _ordered(e.args)]))
+
+
+def _product(e, i, leaves, size=None):
+    r""":math:`c\, a_i b_i \to c\,(a \odot b)` (c free of i)."""
+    if not isinstance(e, sp.Mul):
+        return None
+    outside = [f for f in e.args if i not in f.free_symbols]
+    inside = sorted((f for f in e.args if i in f.free_symbols), key=lambda f: not isinstance(f, sp.Indexed))
+    if not inside:
+        return None
+    node = vector(inside[0], i, leaves, size)
+    for f in inside[1:]:
+        node = mf.MHad(node, vector(f, i, leaves, size))
+    coeff = scalar(sp.Mul(*outside), leaves)
+    return node if coeff == 1 else softmax_form(mf.MScale(coeff, node))
+
+
+def _elementwise(e, i, leaves, size=None):
+    """:math:`f(a_i) \\to f(a)`; :math:`a_i^p \\to a^{\\odot p}`."""
+    if isinstance(e, sp.Pow) and i not in e.exp.free_symbols:
+        return mf.MMap(sp.Lambda(_U, _U**e.exp), vector(e.base, i, leaves, size))
+    if isinstance(e, sp.Function) and len(e.args) == 1 and not isinstance(e, mf.MatrixNode):
+        return mf.MMap(sp.Lambda(_U, e.func(_U)), vector(e.args[0], i, leaves, size))
+    return None
+
+
+#: The patterns for an entry with a free index, in the order they are tried.
+PATTERNS: list[Pattern] = [_declared_vector, _matrix_times_vector, _sum_of_vectors, _product, _elementwise]
+
+
+def vector(e: sp.Basic, i: sp.Symbol, leaves: dict, size: sp.Basic | None = None) -> sp.Basic:
+    """The column-vector expression whose entry ``i`` is ``e`` (:class:`NoMatrixForm` if none);
+    with the vector's ``size``, an entry free of ``i`` is :math:`c\\mathbf{1}`."""
+    if size is not None and i not in e.free_symbols:
+        c = scalar(e, leaves)
+        return mf.MOnes(size) if c == 1 else mf.MScale(c, mf.MOnes(size))
+    for pattern in PATTERNS:
+        node = pattern(e, i, leaves, size)
+        if node is not None:
+            return node
+    raise NoMatrixForm(f"no matrix form for the entry {e} (index {i})")
+
+
+def scalar(e: sp.Basic, leaves: dict) -> sp.Basic:
+    r"""A scalar index expression in matrix form: :math:`\sum_k a_k b_k = a^T b`,
+    :math:`\sum_k a_k = \operatorname{sum}(a)`, elsewhere the same operation on the parts."""
+    if not e.has(sp.Sum, sp.Indexed):
+        return e
+    if isinstance(e, sp.Sum) and len(e.limits) == 1:
+        k = e.limits[0][0]
+        inside = [f for f in sp.Mul.make_args(e.function) if k in f.free_symbols]
+        if len(inside) == 1 and inside[0].is_Pow and inside[0].exp == 2:
+            outside = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if k not in f.free_symbols])
+            return scalar(outside, leaves) * mf.MNorm(vector(inside[0].base, k, leaves)) ** 2
+        if len(inside) == 2:
+            a, b = (vector(f, k, leaves) for f in inside)
+            outside = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if k not in f.free_symbols])
+            return scalar(outside, leaves) * mf.M11(mf.MMul(mf.MT(a), b))
+        return mf.MSum(vector(e.function, k, leaves))
+    if isinstance(e, sp.Indexed):
+        raise NoMatrixForm(f"no matrix form for the entry {e}")
+    out = e.func(*[scalar(a, leaves) for a in e.args])
+    if isinstance(out, sp.log) and isinstance(out.args[0], mf.MSum) and _is_exp_map(out.args[0].args[0]):
+        return mf.MLogSumExp(out.args[0].args[0].args[1])  # log sum(exp(u)) = logsumexp(u)
+    return out
+
+
+def _is_exp_map(node) -> bool:
+    return isinstance(node, mf.MMap) and node.args[0].expr == sp.exp(node.args[0].variables[0])
+
+
+def softmax_form(node: sp.Basic) -> sp.Basic:
+    r""":math:`c\, g(e^{u}) / \operatorname{sum}(e^{u}) = c\, g(\operatorname{softmax}(u))` where ``g`` uses
+    :math:`e^{u}` once and linearly (a matrix product or :math:`\odot`)."""
+    if not isinstance(node, mf.MScale):
+        return node
+    coeff, inner = node.args
+    for factor in sp.Mul.make_args(coeff):
+        if factor.is_Pow and factor.exp == -1 and isinstance(factor.base, mf.MSum) and _is_exp_map(factor.base.args[0]):
+            exp_u = factor.base.args[0]
+            uses = [n for n in sp.preorder_traversal(inner) if n == exp_u]
+            linear = all(not isinstance(n, (mf.MMap, mf.MNorm, mf.MSum)) or n == exp_u
+                         for n in sp.preorder_traversal(inner) if n.has(exp_u))
+            if len(uses) == 1 and linear:
+                rest = coeff / factor
+                new = inner.xreplace({exp_u: mf.MSoftmax(exp_u.args[1])})
+                return new if rest == 1 else mf.MScale(rest, new)
+    return node
+
+
+def _ordered(terms):
+    """Positive terms first (:math:`Xw - t`, not :math:`-t + Xw`)."""
+    return sorted(terms, key=lambda t: t.could_extract_minus_sign())
+
+
+def _transposes(node) -> int:
+    return sum(1 for n in sp.preorder_traversal(node) if isinstance(n, mf.MT))
+
+
+def _sign_inside(term: sp.Basic) -> sp.Basic:
+    """:math:`c(M a)` as :math:`M(c a)`, so that it can share the left factor :math:`M`."""
+    if isinstance(term, mf.MScale) and isinstance(term.args[1], mf.MMul):
+        left, right = term.args[1].args
+        return mf.MMul(left, mf.MScale(term.args[0], right))
+    return term
+
+
+def collect_right(node: sp.Basic) -> sp.Basic:
+    r""":math:`A x + B x = (A + B) x` for the terms of a sum with the same right factor."""
+    if not isinstance(node, mf.MAdd):
+        return node
+    if any(isinstance(t, mf.MScale) for t in node.args):
+        signed = mf.MAdd(*[_sign_inside(t) for t in node.args])
+        lefts = [t.args[0] for t in signed.args if isinstance(t, mf.MMul)]
+        if len(lefts) != len(set(lefts)):
+            node = signed
+    for side in (1, 0):  # A x + B x = (A + B)x, then X^T a + X^T b = X^T(a + b)
+        groups: dict = {}
+        for term in node.args:
+            key = term.args[side] if isinstance(term, mf.MMul) else None
+            groups.setdefault(key, []).append(term)
+        terms = []
+        for key, members in groups.items():
+            if key is not None and len(members) > 1:
+                others = [m.args[1 - side] for m in members]
+                if side == 1:
+                    terms.append(mf.MMul(mf.MAdd(*sorted(others, key=_transposes)), key))
+                else:
+                    terms.append(mf.MMul(key, mf.MAdd(*others)))
+            else:
+                terms.extend(members)
+        node = terms[0] if len(terms) == 1 else mf.MAdd(*terms)
+        if not isinstance(node, mf.MAdd):
+            return node
+    return node
+
+
+# --- entries with two free indices: a matrix ---------------------------------------------------------
+
+
+def matrix(e: sp.Basic, r: sp.Symbol, c: sp.Symbol, leaves: dict, sizes: tuple) -> sp.Basic:
+    r"""The matrix expression whose entry :math:`(r, c)` is ``e`` (``sizes``: the ranges of r, c):
+    :math:`M_{rc} \to M`, :math:`M_{cr} \to M^T`, :math:`a_r b_c \to a b^T`, :math:`\sum_k A_{rk}
+    B_{kc} \to AB`, sums, scalar multiples, elementwise products and functions."""
+    if isinstance(e, sp.Indexed) and len(e.indices) == 2 and _leaf(leaves, e.base) is not None:
+        if e.indices == (r, c):
+            return _leaf(leaves, e.base)
+        if e.indices == (c, r):
+            return mf.MT(_leaf(leaves, e.base))
+    if isinstance(e, sp.Add):
+        return mf.MAdd(*[matrix(t, r, c, leaves, sizes) for t in _ordered(e.args)])
+    if isinstance(e, sp.Sum) and len(e.limits) == 1:
+        k, _, hi = e.limits[0]
+        left = [f for f in sp.Mul.make_args(e.function) if r in f.free_symbols]
+        right = [f for f in sp.Mul.make_args(e.function) if r not in f.free_symbols]
+        if not any(c in f.free_symbols for f in left):
+            return mf.MMul(matrix(sp.Mul(*left), r, k, leaves, (sizes[0], hi)),
+                           matrix(sp.Mul(*right), k, c, leaves, (hi, sizes[1])))
+    if isinstance(e, sp.Mul) or r not in e.free_symbols or c not in e.free_symbols:
+        factors = sp.Mul.make_args(e)
+        both = [f for f in factors if r in f.free_symbols and c in f.free_symbols]
+        rows = sp.Mul(*[f for f in factors if r in f.free_symbols and c not in f.free_symbols])
+        cols = sp.Mul(*[f for f in factors if c in f.free_symbols and r not in f.free_symbols])
+        coeff = scalar(sp.Mul(*[f for f in factors if not f.free_symbols & {r, c}]), leaves)
+        node = None
+        if rows != 1 or cols != 1 or not both:
+            node = mf.MMul(vector(rows, r, leaves, sizes[0]), mf.MT(vector(cols, c, leaves, sizes[1])))
+        for f in both:
+            part = matrix(f, r, c, leaves, sizes)
+            node = part if node is None else mf.MHad(node, part)
+        return node if coeff == 1 else mf.MScale(coeff, node)
+    if isinstance(e, sp.Function) and len(e.args) == 1 and not isinstance(e, mf.MatrixNode):
+        return mf.MMap(sp.Lambda(_U, e.func(_U)), matrix(e.args[0], r, c, leaves, sizes))
+    raise NoMatrixForm(f"no matrix form for the entry {e} (indices {r}, {c})")

@@ -1,0 +1,221 @@
+r"""``derive grad`` for matrix expressions: :math:`\nabla_w \lVert Xw - t\rVert^2 = 2X^T(Xw - t)`.
+
+The route of Laue, Mitterreiter and Giesen (AAAI 2020): no second calculus. The expression is
+written in index form (:func:`derive.differentiate.matrix_forms.index_form`,
+:math:`\lVert Xw - t\rVert^2 = \sum_n (\sum_d X_{nd} w_d - t_n)^2`), differentiated with respect
+to the entry :math:`w_j` by the index rules the project already has
+(:mod:`derive.differentiate.rules`), simplified (sums split, :math:`\sum_d X_{nd}\delta_{dj} =
+X_{nj}`), and read back as a matrix form (:mod:`derive.differentiate.back_translate`) as the
+last step, :math:`(2X^T(Xw - t))_j`.
+
+Every step is proved numerically at random concrete sizes (each dimension 2..4, the index
+:math:`j` in its range, 50 digits): :func:`prove_at_sizes`.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from dataclasses import replace
+from typing import Sequence
+
+import sympy as sp
+
+from derive.answers.errors import AnswerError
+from derive.answers.limits import DEFAULT_LIMITS, Limits
+from derive.answers.shaped import parse_shaped
+from derive.context import ProofContext
+from derive.derivation import Derivation, DerivationBuilder
+from derive.differentiate import matrix_forms as mf
+from derive.differentiate.back_translate import NoMatrixForm, vector
+from derive.differentiate.back_translate import matrix as matrix_form
+from derive.differentiate.display import lecture_order
+from derive.differentiate.functions import DEFINITIONS, MEANINGS
+from derive.differentiate.indexed import _contract_sum
+from derive.differentiate.simplify import SIMPLIFICATIONS, sigmoid_symmetry
+from derive.proof import Proof, numeric_equal
+from derive.printing import to_latex, to_text
+
+#: Sizes tried for each dimension in the numeric proofs.
+SIZES = (2, 3, 4)
+#: Size draws per proof (each with ``ProofContext.points`` random points).
+SIZE_DRAWS = 3
+
+
+def _distribute(expr: sp.Basic) -> sp.Basic:
+    r"""Sums split over ``+`` and factors free of the summation index taken out (no expansion
+    of products): :math:`\sum_n (a_n + b_n) = \sum_n a_n + \sum_n b_n`, :math:`\sum_n c a_n = c \sum_n a_n`."""
+
+    def one(s: sp.Sum) -> sp.Basic:
+        if len(s.limits) != 1:
+            return s
+        k = s.limits[0][0]
+        body = s.function
+        if isinstance(body, sp.Add):
+            return sp.Add(*[one(sp.Sum(t, s.limits[0])) for t in body.args])
+        outside = [f for f in sp.Mul.make_args(body) if k not in f.free_symbols]
+        if not outside:
+            return s
+        inside = [f for f in sp.Mul.make_args(body) if k in f.free_symbols]
+        if not inside:
+            return sp.Mul(*outside) * (s.limits[0][2] - s.limits[0][1] + 1)
+        return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), s.limits[0])
+
+    for _ in range(20):
+        new = expr.replace(lambda e: isinstance(e, sp.Sum), one)
+        if new == expr:
+            return new
+        expr = new
+    return expr
+
+
+def _expand_bodies(expr: sp.Basic) -> sp.Basic:
+    r"""The body of every sum multiplied out at its top level: :math:`\sum_n t_n (a_n - b_n) =
+    \sum_n (t_n a_n - t_n b_n)` (arguments of functions are left alone)."""
+    return expr.replace(lambda e: isinstance(e, sp.Sum),
+                        lambda e: sp.Sum(sp.expand_mul(e.function, deep=False), *e.limits))
+
+
+def _contract(expr: sp.Basic) -> sp.Basic:
+    r""":math:`\sum_d X_{nd} \delta_{dj} = X_{nj}` everywhere (after splitting the sums)."""
+    return _distribute(_distribute(expr).replace(lambda e: isinstance(e, sp.Sum), _contract_sum))
+
+
+#: The scalar simplifications kept in matrix form: sigma(-t ⊙ Xw) stays (no 1 - sigma(t ⊙ Xw)).
+SCALAR_SIMPLIFICATIONS = tuple(s for s in SIMPLIFICATIONS if s[0] is not sigmoid_symmetry)
+
+def _combine(expr: sp.Basic) -> sp.Basic:
+    r"""Sums over the same range added into one, its body collected:
+    :math:`\sum_n a_n + \sum_n b_n = \sum_n (a_n + b_n)` (only where two or more meet)."""
+    if not isinstance(expr, sp.Add):
+        return expr
+    groups: dict = {}
+    rest = []
+    for term in expr.args:
+        coeff, sums = term.as_independent(sp.Sum, as_Add=False)
+        if isinstance(sums, sp.Sum) and len(sums.limits) == 1:
+            groups.setdefault(sums.limits[0], []).append(coeff * sums.function)
+        else:
+            rest.append(term)
+    out = list(rest)
+    for limits, bodies in groups.items():
+        body = sp.Add(*bodies)
+        if len(bodies) > 1:
+            body = sp.factor_terms(sp.expand(body))
+        out.append(sp.Sum(body, limits))
+    return sp.Add(*out)
+
+
+MATRIX_SIMPLIFICATIONS = (
+    (_distribute, "split the sums; take out the factors that do not depend on their index"),
+    (_contract, r"$\sum_d \delta_{dj} a_d = a_j$"),
+    (_combine, "sums over the same index added into one; its terms collected"),
+)
+
+
+def prove_at_sizes(dims: Sequence[sp.Symbol], index_ranges: dict):
+    """A prover for :meth:`Chain.step`: ``a == b`` numerically at random concrete sizes of the
+    dimensions ``dims`` and values of the free indices (``index_ranges``: index -> dimension)."""
+
+    def prove(a: sp.Basic, b: sp.Basic, ctx: ProofContext) -> Proof:
+        seed = zlib.crc32(sp.srepr(a).encode() + b"|" + sp.srepr(b).encode())
+        rng = random.Random(seed)
+        ea, eb = mf.index_form(a), mf.index_form(b)
+        worst, tried = [], []
+        for _ in range(SIZE_DRAWS):
+            sizes = {d: sp.Integer(rng.choice(SIZES)) for d in dims}
+            values = {i: sp.Integer(rng.randint(1, int(d.xreplace(sizes)))) for i, d in index_ranges.items()}
+            subs = {**sizes, **values}
+            ok, detail = numeric_equal(ea.xreplace(subs), eb.xreplace(subs), ctx, rng.randrange(2**31))
+            where = ", ".join(f"{k} = {v}" for k, v in subs.items())
+            if not ok:
+                return Proof(False, "numeric", f"at {where}: {detail}")
+            tried.append(where)
+            worst.append(detail)
+        return Proof(True, "numeric", f"at sizes {'; '.join(tried)}: {worst[-1]}")
+
+    prove.__qualname__ = "prove_at_sizes"
+    return prove
+
+
+def _wrt(names: Sequence[str], parsed) -> list[tuple[str, mf.MV]]:
+    from derive.differentiate.gradient import GradError
+
+    if not names:
+        raise GradError("give at least one variable to differentiate with respect to (--wrt w)")
+    out = []
+    for text in names:
+        name = text.strip().split("_")[0]
+        if name in parsed.leaves:
+            out.append((name, parsed.leaves[name]))
+        elif name in parsed.scalars:
+            raise GradError(f"{name} is a scalar; with --vector/--matrix derive grad differentiates with "
+                            "respect to a vector", hint="declare it as a vector, or drop --vector/--matrix")
+        else:
+            known = ", ".join(n for n, v in parsed.leaves.items() if v.args[2] == 1) or "none"
+            raise GradError(f"the expression has no vector {name!r}", hint=f"its vectors: {known}")
+    return out
+
+
+def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices: Sequence[str], *,
+                limits: Limits = DEFAULT_LIMITS) -> Derivation:
+    r"""The derivation of :math:`\nabla_w f` for a matrix expression ``expr`` (untrusted text,
+    :func:`derive.answers.shaped.parse_shaped`) and each vector ``w`` of ``wrt``."""
+    from derive.differentiate.gradient import F, GradError, derivative_steps
+
+    try:
+        parsed = parse_shaped(expr, [v.strip() for v in vectors], [m.strip() for m in matrices], limits=limits)
+    except AnswerError as exc:
+        raise GradError(exc.message, text=expr, position=exc.position, hint=exc.hint) from None
+    targets = _wrt(wrt, parsed)
+    j = sp.Symbol("j", integer=True, positive=True)
+    f_matrix = parsed.expr
+    f_index = mf.name_indices(mf.index_form(f_matrix))
+    dims = sorted({d for leaf in parsed.leaves.values() for d in leaf.args[1:] if d != 1}, key=str)
+    ctx = ProofContext(definitions=DEFINITIONS + (mf.index_form,), points=2)
+    args = ", ".join(list(parsed.scalars) + list(parsed.leaves))
+    d = DerivationBuilder("grad", f"Gradient of f({args}) with respect to " + ", ".join(n for n, _ in targets), ctx)
+    d.assume(f"f = {to_latex(f_matrix)}", f"f = {to_text(f_matrix)}")
+    for name, leaf in parsed.leaves.items():
+        r, c = leaf.args[1:]
+        space = f"\\mathbb{{R}}^{{{r}}}" if c == 1 else f"\\mathbb{{R}}^{{{r} \\times {c}}}"
+        d.assume(f"{name} \\in {space}", f"{name} is a real {mf.describe(leaf)}")
+    for name, s in parsed.scalars.items():
+        d.assume(f"{to_latex(s)} \\in \\mathbb{{R}}", f"{to_text(s)} is real")
+    results = []
+    i = sp.Symbol("i", integer=True, positive=True)
+    for name, leaf in targets:
+        is_vector = leaf.args[2] == 1
+        x = leaf.args[0][j] if is_vector else leaf.args[0][i, j]
+        prover = prove_at_sizes(dims, {j: leaf.args[1]} if is_vector else {i: leaf.args[1], j: leaf.args[2]})
+        chain = d.chain(f"Gradient with respect to {name}", sp.Derivative(f_matrix, x))
+        chain.step(sp.Derivative(lecture_order(f_index), x),
+                   "in index form: $(Xw)_n = \\sum_d X_{nd} w_d$, $(A^T)_{nd} = A_{dn}$, "
+                   "the norm $\\sqrt{\\sum_n v_n^2}$, $\\operatorname{sum}(v) = \\sum_n v_n$",
+                   prover=prover)
+        last = None
+        for new, rule in derivative_steps(f_index, x, MATRIX_SIMPLIFICATIONS, SCALAR_SIMPLIFICATIONS):
+            chain.step(lecture_order(new), rule, prover=prover)
+            last = new
+        read = (lambda e: vector(e, j, parsed.leaves, leaf.args[1])) if is_vector else (  # noqa: E731
+            lambda e: mf.MatrixEntry(matrix_form(e, i, j, parsed.leaves, tuple(leaf.args[1:])), i, j))
+        try:
+            try:
+                matrix = read(last)
+            except NoMatrixForm:  # the products in the sums multiplied out, then read again
+                matrix = read(_distribute(_expand_bodies(last)))
+        except NoMatrixForm as exc:
+            raise GradError(f"derive grad found the gradient in index form but cannot write it in matrix "
+                            f"form ({exc})", hint="differentiate in index notation instead (--wrt w_j)") from None
+        chain.step(mf.MatrixEntry(matrix, j) if is_vector else matrix,
+                   "in matrix form: $\\sum_n X_{nj} a_n = (X^T a)_j$, "
+                   "$\\sum_d A_{jd} x_d = (A x)_j$, elementwise $a_j b_j$ and $f(a_j)$", prover=prover)
+        chain.result(f"grad.{name}", f"Gradient with respect to {name}",
+                     {n: "a " + mf.describe(v) for n, v in parsed.leaves.items()})
+        results.append((name, matrix if is_vector else matrix.args[0]))
+    for func in [fn for fn in MEANINGS if f_matrix.has(fn) or any(m.has(fn) for _, m in results)]:
+        d.assume(*MEANINGS[func])
+    derivation = d.build()
+    shown = tuple(replace(r, lhs=sp.Derivative(F, sp.Symbol(name)), expr=m)
+                  for r, (name, m) in zip(derivation.results, results))
+    return replace(derivation, results=shown)
