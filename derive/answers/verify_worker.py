@@ -10,46 +10,28 @@ checked keep their verdicts and the rest is reported as not checked (``undecided
 
 from __future__ import annotations
 
-import signal
 import time
 from multiprocessing.connection import Connection, wait
 
 from derive.answers.limits import DEFAULT_LIMITS, Limits
 from derive.answers.verify import DerivationVerdict, FinalVerdict, summarize
-from derive.answers.worker import _MP, Worker, _limit_memory
+from derive.answers.worker import Worker, serve_tasks
 
 
 def _undecided(message: str) -> DerivationVerdict:
     return DerivationVerdict("undecided", message, None, (), FinalVerdict("undecided", message))
 
 
-def _serve(conn: Connection) -> None:
-    """The child's loop: verify each derivation, report after each expression and at the end."""
-    from derive.answers.targets import resolve
+def _verify(text, target, syntax, limits, on_step) -> DerivationVerdict:
     from derive.answers.verify import verify_text
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    memory_set = False
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        tag, text, key, syntax, limits = task
-        if not memory_set:
-            _limit_memory(limits.max_memory_mb)
-            memory_set = True
-        try:
-            target = resolve(key)
-            verdict = verify_text(text, target, syntax=syntax, limits=limits,
-                                  on_step=lambda v: conn.send((tag, "partial", v.to_dict())))
-        except MemoryError:
-            verdict = _undecided(f"the check needed more than {limits.max_memory_mb} MiB")
-        except Exception as exc:  # a bug must not take the batch down
-            verdict = _undecided(f"internal error while verifying: {type(exc).__name__}: {exc}")
-        conn.send((tag, "final", verdict.to_dict()))
+    return verify_text(text, target, syntax=syntax, limits=limits, on_step=on_step)
+
+
+def _serve(conn: Connection) -> None:
+    """The child's loop for derivations (:func:`~derive.answers.worker.serve_tasks` with
+    ``derive verify``), reporting after each expression and at the end."""
+    serve_tasks(conn, _verify, lambda message, method: _undecided(message))
 
 
 def timed_out(partial: dict | None, limits: Limits) -> DerivationVerdict:
@@ -66,12 +48,7 @@ def timed_out(partial: dict | None, limits: Limits) -> DerivationVerdict:
 class VerifyWorker(Worker):
     """A :class:`~derive.answers.worker.Worker` whose tasks are derivations."""
 
-    def _start(self) -> None:
-        parent, child = _MP.Pipe()
-        self.proc = _MP.Process(target=_serve, args=(child,), daemon=True)
-        self.proc.start()
-        child.close()
-        self.conn = parent
+    child_loop = staticmethod(_serve)
 
     def submit(self, tag, text: str, key, syntax: str, limits: Limits) -> None:
         self.task = (tag, limits)

@@ -44,9 +44,10 @@ def _limit_memory(extra_mb: int) -> None:
         pass
 
 
-def _serve(conn: Connection) -> None:
-    """The child's loop: check each task, report partial and final verdicts."""
-    from derive.answers.checker import check_answer
+def serve_tasks(conn: Connection, run, undecided) -> None:
+    """The child's loop: for each task ``(tag, text, key, syntax, limits)`` send the partial
+    verdicts of ``run(text, target, syntax, limits, on_partial)`` and its final verdict (both as
+    dicts). A MemoryError or a bug becomes ``undecided(message)``, never a dead batch."""
     from derive.answers.targets import resolve
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
@@ -63,15 +64,23 @@ def _serve(conn: Connection) -> None:
             _limit_memory(limits.max_memory_mb)
             memory_set = True
         try:
-            target = resolve(key)
-            verdict = check_answer(text, target, syntax=syntax, limits=limits,
-                                   on_partial=lambda v: conn.send((tag, "partial", v.to_dict())))
+            verdict = run(text, resolve(key), syntax, limits, lambda v: conn.send((tag, "partial", v.to_dict())))
         except MemoryError:
-            verdict = Verdict("undecided", f"the check needed more than {limits.max_memory_mb} MiB", method="limits")
+            verdict = undecided(f"the check needed more than {limits.max_memory_mb} MiB", "limits")
         except Exception as exc:  # a bug must not take the batch down: report it as undecided
-            verdict = Verdict("undecided", f"internal error while checking: {type(exc).__name__}: {exc}",
-                              method="error")
+            verdict = undecided(f"internal error while checking: {type(exc).__name__}: {exc}", "error")
         conn.send((tag, "final", verdict.to_dict()))
+
+
+def _check(text, target, syntax, limits, on_partial) -> Verdict:
+    from derive.answers.checker import check_answer
+
+    return check_answer(text, target, syntax=syntax, limits=limits, on_partial=on_partial)
+
+
+def _serve(conn: Connection) -> None:
+    """The child's loop for answers (:func:`serve_tasks` with ``derive check``)."""
+    serve_tasks(conn, _check, lambda message, method: Verdict("undecided", message, method=method))
 
 
 def timed_out(partial: dict | None, limits: Limits) -> Verdict:
@@ -89,6 +98,9 @@ def timed_out(partial: dict | None, limits: Limits) -> Verdict:
 class Worker:
     """One child process; :meth:`submit` a task, then :meth:`collect` or wait on :attr:`conn`."""
 
+    #: The child's loop (a subclass with other tasks sets its own).
+    child_loop = staticmethod(_serve)
+
     def __init__(self):
         self.proc = None
         self.conn: Connection | None = None
@@ -99,7 +111,7 @@ class Worker:
 
     def _start(self) -> None:
         parent, child = _MP.Pipe()
-        self.proc = _MP.Process(target=_serve, args=(child,), daemon=True)
+        self.proc = _MP.Process(target=self.child_loop, args=(child,), daemon=True)
         self.proc.start()
         child.close()
         self.conn = parent
