@@ -144,7 +144,8 @@ def test_categorical_loss_and_gradient_keep_tiny_values():
 @pytest.mark.parametrize("name", sorted(set(K.__all__) - {"dense_backward", "fbeta_from_counts", "categorical_nll",
                                                          "categorical_nll_grad", "softmax", "log_softmax",
                                                          # matrix kernels: tests/test_kernels_training.py
-                                                         "categorical_nll_grad_unchecked", "dense_backward_unchecked",
+                                                         "categorical_nll_grad_unchecked", "log_softmax_unchecked",
+                                                         "dense_backward_unchecked",
                                                          "dense_param_grads_unchecked", "dense_weight_grads_unchecked",
                                                          "dense_weight_input_grads_unchecked"}))
 def test_no_warning_inf_or_nan_on_extreme_finite_inputs(name):
