@@ -64,8 +64,8 @@ def glm_objective(X: np.ndarray, T: np.ndarray, head: Head, alpha: float):
         with np.errstate(over="ignore", invalid="ignore"):
             loss, g = nll_sum_and_grad(z)
         loss *= scale
-        g *= scale
         grad = weight_grads(g, X1)
+        grad *= scale  # (D + 1, K) entries, fewer than the (N, K) of g
         if penalty:
             W = Wb[:-1]
             loss += 0.5 * penalty * float(np.vdot(W, W))
