@@ -16,7 +16,6 @@ time limits.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import time
@@ -25,7 +24,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from derive.answers.grading import GradingError, Summary, _done_rows, _prepare_targets, _read_answers, load_key
+from derive.answers.grading import (GradingError, Summary, _done_rows, _prepare_targets, _read_answers,
+                                    _ResultWriter, load_key)
 from derive.answers.limits import DEFAULT_LIMITS, Limits
 from derive.answers.verify import OUTCOMES, DerivationVerdict, FinalVerdict
 
@@ -105,28 +105,16 @@ def score(verdict: DerivationVerdict, mode: str) -> float:
     return verdict.score if mode == "partial" else 0.0
 
 
-class _Writer:
-    def __init__(self, output: Path):
-        output.parent.mkdir(parents=True, exist_ok=True)
-        new = not output.exists() or output.stat().st_size == 0
-        self.file = open(output, "a", encoding="utf-8", newline="")
-        if new:
-            self._write(RESULT_COLUMNS)
+class _Writer(_ResultWriter):
+    """The results of graded derivations (:data:`RESULT_COLUMNS`), as answers' results are written."""
 
-    def _write(self, cells) -> None:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow(cells)
-        self.file.write(buf.getvalue())  # one write per row, flushed: kill -9 loses at most a torn line
-        self.file.flush()
+    columns = RESULT_COLUMNS
 
     def row(self, student: str, question: str, v: DerivationVerdict, mode: str) -> None:
         wrong = next((s for s in v.steps if s.index == v.first_error), None)
         self._write([student, question, v.verdict, f"{score(v, mode):.4g}", v.first_error or "",
                      wrong.line if wrong else "", (wrong.diagnosis or "") if wrong else "",
                      v.final.verdict if v.final else "", v.message])
-
-    def close(self) -> None:
-        self.file.close()
 
 
 def _invalid(message: str) -> DerivationVerdict:

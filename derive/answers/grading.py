@@ -104,12 +104,17 @@ def _done_rows(output: Path) -> set[tuple[str, str]]:
 
 
 class _ResultWriter:
+    """Appends result rows to a CSV file (the header when it is new), one flushed write per row:
+    kill -9 loses at most a torn last line, which a resumed run grades again."""
+
+    columns = RESULT_COLUMNS
+
     def __init__(self, output: Path):
         output.parent.mkdir(parents=True, exist_ok=True)
         new = not output.exists() or output.stat().st_size == 0
         self.file = open(output, "a", encoding="utf-8", newline="")
         if new:
-            self._write(RESULT_COLUMNS)
+            self._write(self.columns)
 
     def _write(self, cells) -> None:
         buf = io.StringIO()

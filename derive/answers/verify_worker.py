@@ -11,11 +11,11 @@ checked keep their verdicts and the rest is reported as not checked (``undecided
 from __future__ import annotations
 
 import time
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 
 from derive.answers.limits import DEFAULT_LIMITS, Limits
 from derive.answers.verify import DerivationVerdict, FinalVerdict, summarize
-from derive.answers.worker import Worker, serve_tasks
+from derive.answers.worker import Worker, run_single, serve_tasks
 
 
 def _undecided(message: str) -> DerivationVerdict:
@@ -82,18 +82,4 @@ class VerifyWorker(Worker):
 
 def run_verify(text: str, key, *, syntax: str = "auto", limits: Limits = DEFAULT_LIMITS) -> DerivationVerdict:
     """Verify one derivation in a fresh worker under the time limits."""
-    worker = VerifyWorker()
-    try:
-        worker.submit(0, text, key, syntax, limits)
-        while True:
-            remaining = worker.deadline - time.monotonic()
-            if remaining <= 0:
-                return worker.kill_overrun()[1]
-            wait([worker.conn, worker.proc.sentinel], timeout=remaining)
-            done = worker.collect()
-            if done is not None:
-                return done[1]
-            if not worker.proc.is_alive() and not worker.conn.poll():
-                return worker.kill_overrun(reason="the checking process died")[1]
-    finally:
-        worker.close()
+    return run_single(VerifyWorker(), text, key, syntax, limits)

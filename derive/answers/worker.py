@@ -168,9 +168,8 @@ class Worker:
             self._kill()
 
 
-def run_one(text: str, key, *, syntax: str = "auto", limits: Limits = DEFAULT_LIMITS) -> Verdict:
-    """Check a single answer in a fresh worker with the time limit."""
-    worker = Worker()
+def run_single(worker: "Worker", text: str, key, syntax: str, limits: Limits):
+    """Run one task in ``worker`` (fresh) until it answers, overruns or dies; then close it."""
     try:
         worker.submit(0, text, key, syntax, limits)
         while True:
@@ -185,3 +184,8 @@ def run_one(text: str, key, *, syntax: str = "auto", limits: Limits = DEFAULT_LI
                 return worker.kill_overrun(reason="the checking process died")[1]
     finally:
         worker.close()
+
+
+def run_one(text: str, key, *, syntax: str = "auto", limits: Limits = DEFAULT_LIMITS) -> Verdict:
+    """Check a single answer in a fresh worker with the time limit."""
+    return run_single(Worker(), text, key, syntax, limits)
