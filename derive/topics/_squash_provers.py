@@ -17,6 +17,7 @@ import mpmath
 import sympy as sp
 
 from derive.context import ProofContext
+from derive.exact import exact_value
 from derive.inequalities import NONNEG_POINTS, AtLeastZero
 from derive.notation import sigma
 from derive.proof import Proof, symbolic_equal
@@ -305,39 +306,13 @@ def prove_bound_by_lemmas(prev: sp.Basic, expr: sp.Basic, ctx: ProofContext) -> 
 # --- step functions with explicit numbers --------------------------------------------------------
 
 
+#: The unit step in exact arithmetic, H(0) = 1/2 (:func:`derive.exact.exact_value`).
+_EXACT_FUNCTIONS = {H: lambda u: Fraction(1, 2) if u == 0 else Fraction(int(u > 0))}
+
+
 def _exact_value(e: sp.Basic, at: Fraction) -> Fraction:
     """``e`` at ``x = at`` in exact rational arithmetic (numbers, x, +, *, H, Piecewise)."""
-    if e == x:
-        return at
-    if isinstance(e, sp.Float):
-        return Fraction(str(e))  # a network's numbers are the decimals they print as
-    if isinstance(e, sp.Rational):
-        return Fraction(int(e.p), int(e.q))
-    if isinstance(e, sp.Add):
-        return sum((_exact_value(t, at) for t in e.args), Fraction(0))
-    if isinstance(e, sp.Mul):
-        out = Fraction(1)
-        for t in e.args:
-            out *= _exact_value(t, at)
-        return out
-    if isinstance(e, H):
-        u = _exact_value(e.args[0], at)
-        return Fraction(1, 2) if u == 0 else Fraction(int(u > 0))
-    if isinstance(e, sp.Piecewise):
-        for value, cond in e.args:
-            if cond is sp.true or _exact_condition(cond, at):
-                return _exact_value(value, at)
-        raise ValueError("no piece of the Piecewise applies")
-    raise ValueError(f"not a step function: {type(e).__name__}")
-
-
-def _exact_condition(cond: sp.Basic, at: Fraction) -> bool:
-    ops = {sp.StrictLessThan: lambda p, q: p < q, sp.LessThan: lambda p, q: p <= q,
-           sp.StrictGreaterThan: lambda p, q: p > q, sp.GreaterThan: lambda p, q: p >= q,
-           sp.Eq: lambda p, q: p == q}
-    if type(cond) not in ops:
-        raise ValueError(f"unsupported condition {cond}")
-    return ops[type(cond)](_exact_value(cond.lhs, at), _exact_value(cond.rhs, at))
+    return exact_value(e, at, x, _EXACT_FUNCTIONS, "not a step function")
 
 
 def _breakpoints(e: sp.Basic) -> set[Fraction]:

@@ -27,6 +27,7 @@ import sympy as sp
 
 from derive.context import ProofContext, define_function
 from derive.derivation import Derivation, DerivationBuilder, Table
+from derive.exact import exact_value
 from derive.proof import Proof
 
 x = sp.Symbol("x", real=True)
@@ -151,39 +152,13 @@ def _is_linear_pieces(e: sp.Basic) -> bool:
     return all(sp.Poly(arg, x).degree() <= 1 if arg.has(x) else True for arg in args)
 
 
+#: ReLU and max in exact arithmetic (:func:`derive.exact.exact_value`).
+_EXACT_FUNCTIONS = {relu: lambda u: max(Fraction(0), u), sp.Max: lambda *args: max(args)}
+
+
 def _exact_value(e: sp.Basic, at: Fraction) -> Fraction:
     """``e`` at ``x = at`` in exact rational arithmetic (numbers, x, +, *, ReLU, Max, Piecewise)."""
-    if e == x:
-        return at
-    if isinstance(e, sp.Float):
-        return Fraction(str(e))  # a network's numbers are the decimals they print as
-    if isinstance(e, sp.Rational):
-        return Fraction(int(e.p), int(e.q))
-    if isinstance(e, sp.Add):
-        return sum((_exact_value(t, at) for t in e.args), Fraction(0))
-    if isinstance(e, sp.Mul):
-        out = Fraction(1)
-        for t in e.args:
-            out *= _exact_value(t, at)
-        return out
-    if isinstance(e, relu):
-        return max(Fraction(0), _exact_value(e.args[0], at))
-    if isinstance(e, sp.Max):
-        return max(_exact_value(t, at) for t in e.args)
-    if isinstance(e, sp.Piecewise):
-        for value, cond in e.args:
-            if cond is sp.true or _exact_condition(cond, at):
-                return _exact_value(value, at)
-        raise ValueError("no piece of the Piecewise applies")
-    raise ValueError(f"not piecewise linear: {type(e).__name__}")
-
-
-def _exact_condition(cond: sp.Basic, at: Fraction) -> bool:
-    ops = {sp.StrictLessThan: lambda u, w: u < w, sp.LessThan: lambda u, w: u <= w,
-           sp.StrictGreaterThan: lambda u, w: u > w, sp.GreaterThan: lambda u, w: u >= w}
-    if type(cond) not in ops:
-        raise ValueError(f"unsupported condition {cond}")
-    return ops[type(cond)](_exact_value(cond.lhs, at), _exact_value(cond.rhs, at))
+    return exact_value(e, at, x, _EXACT_FUNCTIONS, "not piecewise linear")
 
 
 def prove_piecewise_linear(prev: sp.Basic, expr: sp.Basic, ctx: ProofContext) -> Proof:
