@@ -245,13 +245,6 @@ def test_planted_wrong_back_translation_pattern_is_refused(monkeypatch):
     assert result.exit_code == 1 and "refuses" in result.output
 
 
-def test_numpy_for_matrix_expressions_is_not_generated_yet(tmp_path):
-    out = tmp_path / "m.py"
-    result = run("norm(X*w)^2", "--matrix", "X", "--vector", "w", "--wrt", "w", "--numpy", str(out))
-    assert result.exit_code == 2 and "not generated yet" in result.output
-    assert not out.exists()
-
-
 @pytest.mark.parametrize("args,message", [
     (["norm(X*w)^2", "--matrix", "X", "--vector", "w", "--wrt", "v"], "no vector 'v'"),
     (["X*w", "--matrix", "X", "--vector", "w", "--wrt", "w"], "not a number"),

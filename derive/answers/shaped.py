@@ -3,9 +3,10 @@ r"""Matrix expressions with shapes (``derive grad --vector w,t --matrix X``), as
 Names are scalars by default; ``vectors`` are column vectors, ``matrices`` matrices, each with
 symbolic dimensions that operations unify: in ``X*w`` the columns of ``X`` and the length of
 ``w`` become one dimension. ``*`` (or juxtaposition) is the matrix product where both operands
-are vectors or matrices and scaling otherwise; ``.*`` / ``\odot`` the elementwise product, ``^T``
-the transpose, ``sum(M)`` the sum of all entries, ``norm(v)`` / ``\|v\|`` the 2-norm (Frobenius
-for a matrix); elementwise functions map over vectors and matrices. A 1×1 result (``x^T A x``) is
+are vectors or matrices and scaling otherwise; ``.*`` / ``\odot`` the elementwise product, ``.^``
+the elementwise power, ``^T`` the transpose, ``sum(M)`` the sum of all entries, ``norm(v)`` /
+``\|v\|`` the 2-norm (Frobenius for a matrix); elementwise functions map over vectors and
+matrices. A 1×1 result (``x^T A x``) is
 a scalar. A shape mismatch is a :class:`ParseError` naming the operation and both shapes.
 
 The text is untrusted and goes through the answers' grammar and limits
@@ -190,9 +191,13 @@ class _ShapedBuild(ps._Build):
         if exp is ps._TRANSPOSE:
             return self._as_scalar(mf.MT(base)) if mf.is_matrix(base) else base
         base = self._scalar(base, meta)
+        if mf.is_matrix(base) and not mf.is_matrix(exp) and ch[1].value == ".^":  # elementwise power
+            power = self._power(_U, exp, ps._pos(ch[1]))
+            return mf.MMap(sp.Lambda(_U, power), base)
         if mf.is_matrix(base) or mf.is_matrix(exp):
             raise ParseError(f"powers of a {self._what(base)} are not defined", ps._pos(ch[1]),
-                             "use ^T for a transpose, .* for the elementwise product, norm(v)^2 for v^T v")
+                             "use .^ for the elementwise power, ^T for a transpose, .* for the elementwise "
+                             "product, norm(v)^2 for v^T v")
         return self._power(base, exp, ps._pos(ch[1]))
 
     # functions

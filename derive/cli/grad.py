@@ -4,7 +4,9 @@ With ``--numpy FILE`` the expression and its derivatives become a stable NumPy m
 (:func:`derive.codegen.user_module.generate_user_module`), checked against mpmath before it is
 written; a module that fails the check is not written (exit 1, naming the worst input) unless
 ``--force`` is given (then it is written, with a warning). In index notation (``--wrt z_j``) the
-module's ``gradient`` is the whole vector (:func:`derive.codegen.vector_module.generate_vector_module`).
+module's ``gradient`` is the whole vector (:func:`derive.codegen.vector_module.generate_vector_module`);
+for matrix calculus (``--matrix/--vector``) it takes and returns arrays in the declared shapes
+(:func:`derive.codegen.matrix_module.generate_matrix_module`).
 
 Exit codes: 0 done, 1 refused (a step failed its proof, or the module failed its accuracy
 check), 2 usage error (bad expression or variable, with the position in the text), 3 time limit.
@@ -12,6 +14,7 @@ check), 2 usage error (bad expression or variable, with the position in the text
 
 from __future__ import annotations
 
+import re
 import shlex
 import signal
 from contextlib import contextmanager
@@ -34,6 +37,8 @@ EXAMPLES = """Examples:
 
   derive grad "x*sigma(x)" --wrt x --numpy swish.py
 
+  derive grad "sum(log(1 + exp(-t .* (X*w))))" --matrix X --vector w,t --wrt w --numpy logistic.py
+
   derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j
 
   derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j --numpy ce.py
@@ -44,6 +49,7 @@ EXAMPLES = """Examples:
     "lambda, λ, x_1) is a real variable. A word directly before '(' must be a function: write "
     "alpha*(1 - x) for a product.\n\n"
     "Matrix calculus (--matrix X --vector w,t --wrt w): * is the matrix product, .* (\\odot) elementwise, "
+    ".^ the elementwise power, "
     "^T the transpose, sum(M) the sum of all entries, norm(v) (\\|v\\|) the 2-norm; the gradient ends in "
     "matrix form: derive grad \"norm(X*w - t)^2\" --matrix X --vector w,t --wrt w gives 2X^T(Xw - t).\n\n"
     "Index notation (--wrt z_j): every name with a letter subscript and every argument of softmax, "
@@ -127,19 +133,16 @@ def grad(
 
     vectors = [v.strip() for v in (vector or "").split(",") if v.strip()]
     matrices = [m.strip() for m in (matrix or "").split(",") if m.strip()]
-    from derive.differentiate.gradient import is_matrix_expression
-
-    if numpy is not None and is_matrix_expression(expression, wrt, vectors, matrices):
-        typer.echo("Error: --numpy for vector and matrix expressions is not generated yet; drop --numpy to see "
-                   "the derivation", err=True)
-        raise typer.Exit(2)
     try:
         with _time_limit(timeout):
             derivation = derive_grad(expression, wrt, vectors, matrices)
             content = render(derivation, fmt, steps=not no_steps, standalone=standalone)
             module = None
             if numpy is not None:
-                command = " ".join(["derive grad", shlex.quote(expression), *(f"--wrt {shlex.quote(w)}" for w in wrt),
+                shapes = [f"--{kind} {shlex.quote(names)}" for kind, names in (("matrix", matrix), ("vector", vector))
+                          if names]
+                command = " ".join(["derive grad", shlex.quote(expression), *shapes,
+                                    *(f"--wrt {shlex.quote(w)}" for w in wrt),
                                     f"--numpy {shlex.quote(str(numpy))}", *(["--force"] if force else [])])
                 module = _module(expression, derivation, command, force)
     except GradError as exc:
@@ -162,9 +165,12 @@ def _module(expression: str, derivation, command: str, force: bool):
     from derive.codegen.user_module import UnstableModuleError, generate_user_module
     from derive.codegen.vector_module import generate_vector_module
     from derive.differentiate.functions import for_codegen
+    from derive.differentiate.matrix_forms import MatrixNode
 
     value = for_codegen(derivation.steps[0].lhs.expr)
     gradients = [(r.lhs.variables[0], for_codegen(r.expr)) for r in derivation.results]
+    if value.has(MatrixNode):
+        return _matrix_module(expression, derivation, value, gradients, command, force)
     indexed = any(isinstance(x, sp.Indexed) for x, _ in gradients)
     if indexed and len(gradients) != 1:
         typer.echo("Error: --numpy in index notation takes one --wrt (the gradient is the whole vector)", err=True)
@@ -180,6 +186,26 @@ def _module(expression: str, derivation, command: str, force: bool):
                    err=True)
         raise typer.Exit(1) from None
     except (sp.SympifyError, NotImplementedError, TypeError, ValueError, KeyError) as exc:  # cannot print
+        typer.echo(f"Error: no module written: the code generator cannot print this expression ({exc})", err=True)
+        raise typer.Exit(1) from None
+
+
+def _matrix_module(expression: str, derivation, value, gradients, command: str, force: bool):
+    """The checked module of a matrix derivation (gradients by vectors, matrices or scalars)."""
+    from derive.codegen.matrix_module import generate_matrix_module
+    from derive.codegen.user_module import UnstableModuleError
+    from derive.differentiate.matrix_forms import MV
+
+    leaves = {leaf.args[0].label.name: leaf for leaf in value.atoms(MV)}
+    pairs = [(leaves.get(x.name, x), g) for x, g in gradients]
+    said = [re.search(r"(\w+) is a distribution", a.text) for a in derivation.assumptions]
+    try:
+        return generate_matrix_module(value, pairs, expression_text=expression, command=command,
+                                      distributions=[m.group(1) for m in said if m], force=force)
+    except UnstableModuleError as exc:
+        typer.echo(f"Error: no module written: {exc}.\nUse --force to write it anyway (with a warning).", err=True)
+        raise typer.Exit(1) from None
+    except NotImplementedError as exc:
         typer.echo(f"Error: no module written: the code generator cannot print this expression ({exc})", err=True)
         raise typer.Exit(1) from None
 

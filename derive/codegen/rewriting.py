@@ -514,10 +514,13 @@ def _sqrt_minus_parts(e):
         opposite = ((k.is_nonnegative and rest.is_nonpositive) or (k.is_nonpositive and rest.is_nonnegative))
         if not opposite:
             continue
-        t2, r2 = sp.expand(term ** 2), sp.expand(rest ** 2)
-        diff = sp.expand(t2 - r2)
-        if len(sp.Add.make_args(diff)) < len(sp.Add.make_args(t2)) + len(sp.Add.make_args(r2)):
-            return term, rest, diff
+        # Unexpanded first: sqrt(1 + (x - t)^2) - 1 gives (x - t)^2, not x^2 - 2xt + t^2 (which
+        # cancels where x is close to t).
+        for expand in (lambda a: a, sp.expand):
+            t2, r2 = expand(term ** 2), expand(rest ** 2)
+            diff = expand(t2 - r2)
+            if len(sp.Add.make_args(diff)) < len(sp.Add.make_args(t2)) + len(sp.Add.make_args(r2)):
+                return term, rest, diff
     return None
 
 
