@@ -297,7 +297,7 @@ def _recheck(text, old, new):
 
 
 def test_the_check_catches_a_naive_logsumexp():
-    report = _recheck(LSE, "_lse(_m1, 0)[0, 0]", "numpy.log(numpy.sum(numpy.exp(_m1)))")
+    report = _recheck(LSE, "_lse(_sh2)[0, 0]", "numpy.log(numpy.sum(numpy.exp(_m1)))")
     assert not report.ok and report.worst.output == "value"
 
 
@@ -352,3 +352,28 @@ def test_pseudo_huber_keeps_its_digits_where_xw_is_close_to_t():
     with mpmath.workdps(60):
         truth = mpmath.fsum(mpmath.sqrt(1 + (mpmath.mpf(float(a)) - mpmath.mpf(float(b))) ** 2) - 1 for a, b in zip(w, t))
     assert ns["value"](X=X, w=w, t=t) == pytest.approx(float(truth), rel=1e-14)
+
+
+MULTINOMIAL = "logsumexp(X*w) - t^T*(X*w)"
+
+
+def test_softmax_minus_a_one_hot_target_keeps_its_digits():
+    # softmax(Xw) - t at a confident, right prediction: 1 - p is e^{-40}-small; p - 1 computed as a
+    # difference would be 0 or 1e-16, not -e^{-40}
+    d = grad(MULTINOMIAL, ["w"], ["w", "t"], ["X"])
+    value = for_codegen(d.steps[0].lhs.expr)
+    leaves = {leaf.args[0].label.name: leaf for leaf in value.atoms(mf.MV)}
+    (r,) = d.results
+    m = generate_matrix_module(value, [(leaves["w"], for_codegen(r.expr))], expression_text=MULTINOMIAL,
+                               command="pytest")
+    assert m.ok and "softmax_minus_target" in m.rules_used
+    ns: dict = {}
+    exec(compile(m.source, "<multinomial>", "exec"), ns)
+    X, w = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]), np.array([40.0, 0.0])
+    t = np.array([1.0, 0.0, 0.0])  # the argmax of Xw = (40, 0, 20)
+    with mpmath.workdps(60):
+        z = [mpmath.mpf(40), mpmath.mpf(0), mpmath.mpf(20)]
+        total = mpmath.fsum(mpmath.exp(v) for v in z)
+        r_ = [mpmath.exp(v) / total - mpmath.mpf(float(ti)) for v, ti in zip(z, t)]
+        truth = [float(mpmath.fsum(mpmath.mpf(float(X[n, j])) * r_[n] for n in range(3))) for j in range(2)]
+    np.testing.assert_allclose(ns["gradient"](X=X, w=w, t=t), truth, rtol=1e-13)

@@ -19,6 +19,7 @@ import textwrap
 
 import sympy as sp
 
+from derive.codegen.matrix_rules import MSoftmaxComplement
 from derive.codegen.user_printer import UserPrinter
 from derive.differentiate import matrix_forms as mf
 
@@ -52,21 +53,28 @@ def _shifted(a, axis):
     return m, d, e, s
 
 
-def _lse(a, axis):
-    """log sum e^a along ``axis`` = m + log1p(s), kept as an axis of length 1."""
-    m, d, e, s = _shifted(a, axis)
+def _lse(sh):
+    """log sum e^a = m + log1p(s) (``sh`` = _shifted(a, axis)), kept as an axis of length 1."""
+    m, d, e, s = sh
     return m + numpy.log1p(s)
 
 
-def _softmax(a, axis):
-    """e^(a - m) / (1 + s) along ``axis``."""
-    m, d, e, s = _shifted(a, axis)
+def _softmax(sh):
+    """e^(a - m) / (1 + s)."""
+    m, d, e, s = sh
     return e / (1.0 + s)
 
 
-def _log_softmax(a, axis):
+def _softmax_complement(sh):
+    """1 - softmax(a), as the other entries' sum over the total: s at a maximum, 1 + (s - e)
+    elsewhere (no cancellation where softmax is close to 1)."""
+    m, d, e, s = sh
+    return numpy.where(d == 0.0, s, 1.0 + (s - e)) / (1.0 + s)
+
+
+def _log_softmax(sh):
     """(a - m) - log1p(s): no log 0, no cancellation at the largest entry."""
-    m, d, e, s = _shifted(a, axis)
+    m, d, e, s = sh
     return d - numpy.log1p(s)
 '''
 
@@ -134,12 +142,23 @@ class MatrixKernel:
             return self._assign(node, f"{self.array(node.args[0])}.T")
         if isinstance(node, mf.MMul):
             return self._assign(node, f"{self.array(node.args[0])} @ {self.array(node.args[1])}")
-        helper = {mf.MSoftmax: "_softmax", mf.MLogSoftmax: "_log_softmax", mf.MRowLogSumExp: "_lse"}.get(type(node))
+        helper = {mf.MSoftmax: "_softmax", mf.MLogSoftmax: "_log_softmax", mf.MRowLogSumExp: "_lse",
+                  MSoftmaxComplement: "_softmax_complement"}.get(type(node))
         if helper is not None:
             a = node.args[0]
             axis = 1 if isinstance(node, mf.MRowLogSumExp) else _axis(a)
-            return self._assign(node, f"{helper}({self.array(a)}, {axis})")
+            return self._assign(node, f"{helper}({self._shifted(a, axis)})")
         raise NotImplementedError(f"no NumPy form for the matrix node {type(node).__name__}")
+
+    def _shifted(self, a: sp.Basic, axis: int) -> str:
+        """The name of ``_shifted(a, axis)``, computed once per operand and axis."""
+        key = ("shifted", a, axis)
+        if key not in self.cache:
+            array = self.array(a)
+            name = self._fresh("_sh")
+            self.lines.append(f"{name} = _shifted({array}, {axis})")
+            self.cache[key] = name
+        return self.cache[key]
 
     def _elementwise(self, node: sp.Basic) -> str:
         """An elementwise region fused into one scalar formula, stabilised, printed broadcast."""
@@ -214,7 +233,7 @@ class MatrixKernel:
         if isinstance(node, mf.M11):
             return self._assign(node, f"({self.array(a)})[0, 0]", "_s")
         if isinstance(node, mf.MLogSumExp):
-            return self._assign(node, f"_lse({self.array(a)}, 0)[0, 0]", "_s")
+            return self._assign(node, f"_lse({self._shifted(a, 0)})[0, 0]", "_s")
         raise NotImplementedError(f"no NumPy form for the scalar node {type(node).__name__}")
 
     def scalar(self, expr: sp.Basic) -> str:

@@ -10,6 +10,10 @@ rule               before                                          after
 =================  ==============================================  ===================================
 log_sum_exp        :math:`\log \operatorname{sum}(e^{v})`           :math:`\operatorname{logsumexp}(v)`
 log_softmax        :math:`\log(\operatorname{softmax}(A))`         :math:`\operatorname{log\_softmax}(A)`
+softmax_minus_     :math:`\operatorname{softmax}(A) - T`           :math:`P \odot (1 - T) - T \odot (1 - P)`
+target                                                             with :math:`1 - P` the sum of the
+                                                                   other entries (no cancellation at
+                                                                   a one-hot target)
 =================  ==============================================  ===================================
 
 Each rule's template is proved by the engine (index form, random concrete sizes), as the steps
@@ -28,6 +32,7 @@ from derive.differentiate import matrix_forms as mf
 _N, _P = sp.Symbol("N", integer=True, positive=True), sp.Symbol("P", integer=True, positive=True)
 _V = mf.MV(sp.IndexedBase("v", real=True), _N, mf.ONE)
 _A = mf.MV(sp.IndexedBase("A", real=True), _N, _P)
+_T = mf.MV(sp.IndexedBase("T", real=True), _N, _P)
 _U = sp.Dummy("u", real=True)
 
 
@@ -75,8 +80,46 @@ LOG_SOFTMAX = MatrixRule(
     (mf.MMap(sp.Lambda(_U, sp.log(_U)), mf.MSoftmax(_A)), mf.MLogSoftmax(_A)),
 )
 
+class MSoftmaxComplement(mf.MatrixNode):
+    r""":math:`\mathbf{1} - \operatorname{softmax}(A)` (of a vector, or of each row), printed
+    without cancellation: the sum of the other entries' :math:`e^{a_k - m}` over their total."""
+
+    nargs = 1
+
+    def matrix_shape(self):
+        return mf.shape(self.args[0])
+
+    def index_entry(self, r, c):
+        return 1 - mf.entry(mf.MSoftmax(self.args[0]), r, c)
+
+
+def _softmax_minus_parts(e):
+    """``(A, T)`` for :math:`\operatorname{softmax}(A) - T` (two terms), else None."""
+    if not (isinstance(e, mf.MAdd) and len(e.args) == 2):
+        return None
+    for p, m in (e.args, e.args[::-1]):
+        if isinstance(p, mf.MSoftmax) and isinstance(m, mf.MScale) and m.args[0] == -1 and mf.is_matrix(m.args[1]):
+            return p.args[0], m.args[1]
+    return None
+
+
+def _softmax_minus(e):
+    a, t = _softmax_minus_parts(e)
+    return mf.MAdd(mf.MHad(mf.MSoftmax(a), mf.MAdd(mf.ONE, mf.MScale(-1, t))),
+                   mf.MScale(-1, mf.MHad(t, MSoftmaxComplement(a))))
+
+
+SOFTMAX_MINUS = MatrixRule(
+    "softmax_minus_target", r"p - t = p(1 - t) - t(1 - p), with 1 - p = \sum_{k \ne j} p_k computed directly",
+    lambda e: _softmax_minus_parts(e) is not None,
+    _softmax_minus,
+    (mf.MAdd(mf.MSoftmax(_A), mf.MScale(-1, _T)),
+     mf.MAdd(mf.MHad(mf.MSoftmax(_A), mf.MAdd(mf.ONE, mf.MScale(-1, _T))),
+             mf.MScale(-1, mf.MHad(_T, MSoftmaxComplement(_A))))),
+)
+
 #: The rules, in the order they are applied (each to a fixed point).
-MATRIX_RULES = (LOG_SUM_EXP, LOG_SOFTMAX)
+MATRIX_RULES = (LOG_SUM_EXP, LOG_SOFTMAX, SOFTMAX_MINUS)
 
 
 def _scalar_view(node: sp.Basic) -> sp.Basic:

@@ -148,6 +148,8 @@ SCALAR_NODES = (MSum, MNorm, M11, MatrixEntry, MLogSumExp)
 
 def shape(node: sp.Basic) -> tuple[sp.Basic, sp.Basic]:
     """(rows, cols) of a matrix expression; a scalar is (1, 1)."""
+    if hasattr(node, "matrix_shape"):  # a node defined elsewhere (the code generator's)
+        return node.matrix_shape()
     if isinstance(node, MV):
         return node.args[1], node.args[2]
     if isinstance(node, MOnes):
@@ -198,6 +200,8 @@ def entry(node: sp.Basic, r: sp.Basic, c: sp.Basic = ONE) -> sp.Basic:
     r"""The entry :math:`(\text{node})_{rc}` in index form (a scalar node: itself, in index form)."""
     if not is_matrix(node):
         return index_form(node)
+    if hasattr(node, "index_entry"):  # a node defined elsewhere (the code generator's)
+        return node.index_entry(r, c)
     if isinstance(node, MV):
         base, _, cols = node.args
         return base[r] if cols == 1 else base[r, c]
