@@ -30,7 +30,7 @@ from derive.answers.errors import AnswerError, ParseError
 from derive.answers.limits import DEFAULT_LIMITS, Limits
 from derive.answers.parser import parse_answer
 from derive.answers import grammar as g
-from derive.answers.symbols import SymbolTable
+from derive.answers.symbols import INDEX_LETTERS, SymbolTable, index_symbol
 from derive.notation import K
 
 
@@ -42,8 +42,13 @@ class Expression:
     expr: sp.Basic
     variables: dict[str, sp.Symbol]
     syntax: str  # "plain" | "latex"
-    #: Vectors (name -> IndexedBase), each of length :data:`derive.notation.K`.
+    #: Vectors (name -> IndexedBase), each of length :data:`derive.notation.K` (index notation with
+    #: matrices: of the length its indices give it).
     vectors: dict[str, sp.IndexedBase] = field(default_factory=dict)
+    #: Matrices (name -> IndexedBase), written with two indices (``X_nd``).
+    matrices: dict[str, sp.IndexedBase] = field(default_factory=dict)
+    #: Dimensions named as upper bounds of sums (``sum_{n=1}^N``): name -> integer symbol.
+    dimensions: dict[str, sp.Symbol] = field(default_factory=dict)
 
 
 _SUBSCRIPTED = r"(?<![A-Za-z\\])([A-Za-z]+)_(?:\{\s*)?[A-Za-z]"
@@ -57,6 +62,70 @@ def vector_names(text: str) -> list[str]:
     must know them before it reads ``z``)."""
     found = re.findall(_SUBSCRIPTED, text) + re.findall(_VECTOR_ARGUMENT, text)  # no re.compile: see the security test
     return [n for n in dict.fromkeys(found) if n not in _NOT_VECTORS]
+
+
+#: A name with a letter subscript: ``X_nd``, ``X_{nd}``, ``X_{n,d}``, ``t_k`` (group 2: the subscript).
+_SUBSCRIPT_USE = r"(?<![A-Za-z\\])([A-Za-z]+)_(\{[^{}]*\}|[A-Za-z]+)"
+#: The index of a sum: ``sum_n``, ``\sum_{n=1}``, ``Σ_n``.
+_SUM_INDEX = r"(?:(?<![A-Za-z])sum|\u03a3)_\{?\s*([A-Za-z])"
+#: The upper bound of a sum named by a letter: ``sum_n^N``, ``\sum_{n=1}^{N}``.
+_SUM_BOUND = r"(?:(?<![A-Za-z])sum|\u03a3)_(?:\{[^{}]*\}|[A-Za-z])\s*\^\s*(?:\{\s*([A-Za-z]+)\s*\}|([A-Za-z]+))"
+
+
+@dataclass(frozen=True)
+class IndexUse:
+    """One name written with letter subscripts: ``X_nd`` is ("X", ("n", "d"), position of X)."""
+
+    name: str
+    indices: tuple[str, ...]
+    position: int
+    shown: str
+
+
+def index_uses(text: str) -> list[IndexUse]:
+    """Every name with a letter subscript in ``text`` (a scan: the parser must know the matrices
+    before it reads ``X_nd``), functions, ``sum`` and ``delta`` left out."""
+    out = []
+    for m in re.finditer(_SUBSCRIPT_USE, text):  # no re.compile: see the security test
+        name, sub = m.group(1), m.group(2)
+        if name in _NOT_VECTORS:
+            continue
+        letters = re.findall(r"[A-Za-z]", sub) if sub.startswith("{") else list(sub)
+        if letters and not re.search(r"[0-9=]", sub):
+            out.append(IndexUse(name, tuple(letters), m.start(), m.group(0)))
+    return out
+
+
+def matrix_names(text: str) -> list[str]:
+    """The matrices of an expression in index notation: names written with two letter subscripts
+    (``X_nd``, ``X_{nd}``, ``X_{n,d}``). Raises :class:`ParseError` for a name written with two
+    indices in one place and one in another (``X_nd`` and ``X_n``), or with three or more."""
+    uses = index_uses(text)
+    matrices = [u.name for u in uses if len(u.indices) == 2]
+    if not matrices:
+        return []
+    first: dict[str, IndexUse] = {}
+    for u in uses:
+        if len(u.indices) > 2:
+            raise ParseError(f"{u.shown} has {len(u.indices)} indices; index notation has vectors (z_k) and "
+                             f"matrices (X_nd), not tensors", u.position)
+        seen = first.setdefault(u.name, u)
+        if len(seen.indices) != len(u.indices):
+            two, one = (seen, u) if len(seen.indices) == 2 else (u, seen)
+            raise ParseError(f"{u.name} has two indices in {two.shown} but one in {one.shown}", u.position,
+                             f"a name is either a vector ({u.name}_k) or a matrix ({u.name}_nd) throughout")
+    return list(dict.fromkeys(matrices))
+
+
+def index_letters(text: str) -> list[str]:
+    """The letters used as indices: subscripts of vectors and matrices, and indices of sums."""
+    letters = [ch for u in index_uses(text) for ch in u.indices] + re.findall(_SUM_INDEX, text)
+    return list(dict.fromkeys(letters))
+
+
+def dimension_names(text: str) -> list[str]:
+    """The names given as upper bounds of sums (``N`` in ``sum_{n=1}^N``)."""
+    return list(dict.fromkeys(a or b for a, b in re.findall(_SUM_BOUND, text)))
 
 
 def _reworded(exc: AnswerError) -> AnswerError:
@@ -76,10 +145,17 @@ def parse_expression(text: str, *, vectors: Sequence[str] = (), index_notation: 
     ``index_notation`` the vectors are also read off the text (:func:`vector_names`)."""
     table = SymbolTable(open=True)
     names = list(vectors) + (vector_names(text) if index_notation else [])
+    matrices = matrix_names(text) if index_notation else []
     for name in dict.fromkeys(names):
         table.families[name] = sp.IndexedBase(name, real=True)
     if table.families:
         table.size = K
+    dimensions = {}
+    if matrices:  # index notation with matrices: any letter may be an index, sums may name their range
+        table.matrices = frozenset(matrices)
+        table.extra_indices = {c: index_symbol(c) for c in index_letters(text) if c not in INDEX_LETTERS}
+        for name in dimension_names(text):
+            dimensions[name] = table.scalars[name] = sp.Symbol(name, integer=True, positive=True)
     try:
         parsed = parse_answer(text, table, limits=limits)
     except AnswerError as exc:
@@ -87,9 +163,10 @@ def parse_expression(text: str, *, vectors: Sequence[str] = (), index_notation: 
     if parsed.shape != "scalar":
         raise ParseError("the expression is not a number")
     used = parsed.expr.free_symbols
-    variables = {name: s for name, s in table.scalars.items() if s in used}
-    families = {n: b for n, b in table.families.items() if parsed.expr.has(b)}
-    return Expression(text, parsed.expr, variables, parsed.syntax, families)
+    variables = {name: s for name, s in table.scalars.items() if s in used and name not in dimensions}
+    families = {n: b for n, b in table.families.items() if parsed.expr.has(b) and n not in matrices}
+    found = {n: b for n, b in table.families.items() if parsed.expr.has(b) and n in matrices}
+    return Expression(text, parsed.expr, variables, parsed.syntax, families, found, dimensions)
 
 
 def parse_variable(text: str) -> str:

@@ -273,12 +273,16 @@ class _Build(Transformer):
                 return t.scalars[joined]
         if v in t.families:
             base = t.families[v]
+            if not sub and v in t.matrices:
+                raise ParseError(f"{v} is a matrix: write its entries with two indices, as in {v}_nd", pos)
             if not sub:
                 return tn.Tensor("col", base[tn.ROW])
             idx = self._indices(sub)
-            if len(idx) != 1:
+            if v in t.matrices and len(idx) != 2:
+                raise ParseError(f"{v} is a matrix: it takes two indices, as in {v}_nd", pos)
+            if v not in t.matrices and len(idx) != 1:
                 raise ParseError(f"{v} takes one index, as in {v}_i", pos, f"write {v}_i {v}_j for a product")
-            return base[idx[0]]
+            return base[tuple(idx)] if len(idx) == 2 else base[idx[0]]
         if sub and t.open:
             if all(s.type == "NUMBER" for s in sub):
                 return t.declare(v + "_" + "".join(s.value for s in sub))  # x_1, x_2: scalars

@@ -34,6 +34,8 @@ class SymbolTable:
     scalars: dict[str, sp.Symbol] = field(default_factory=dict)
     #: Indexed families -> bases (``y``, ``z``, ``t``); a bare ``y`` is the vector.
     families: dict[str, sp.IndexedBase] = field(default_factory=dict)
+    #: The families that are matrices, written with two indices (``X_nd``; index notation of derive grad).
+    matrices: frozenset[str] = frozenset()
     #: Free indices an answer may use (``i``, ``j``).
     indices: tuple[sp.Symbol, ...] = ()
     #: The size of the families (K), if any.
