@@ -171,6 +171,8 @@ def _module(expression: str, derivation, command: str, force: bool):
     gradients = [(r.lhs.variables[0], for_codegen(r.expr)) for r in derivation.results]
     if value.has(MatrixNode):
         return _matrix_module(expression, derivation, value, gradients, command, force)
+    if any(len(el.indices) == 2 for el in value.atoms(sp.Indexed)):
+        return _index_matrix_module(expression, derivation, value, gradients, command, force)
     indexed = any(isinstance(x, sp.Indexed) for x, _ in gradients)
     if indexed and len(gradients) != 1:
         typer.echo("Error: --numpy in index notation takes one --wrt (the gradient is the whole vector)", err=True)
@@ -192,12 +194,19 @@ def _module(expression: str, derivation, command: str, force: bool):
 
 def _matrix_module(expression: str, derivation, value, gradients, command: str, force: bool):
     """The checked module of a matrix derivation (gradients by vectors, matrices or scalars)."""
-    from derive.codegen.matrix_module import generate_matrix_module
-    from derive.codegen.user_module import UnstableModuleError
     from derive.differentiate.matrix_forms import MV
 
     leaves = {leaf.args[0].label.name: leaf for leaf in value.atoms(MV)}
     pairs = [(leaves.get(x.name, x), g) for x, g in gradients]
+    return _checked_matrix_module(expression, derivation, value, pairs, command, force)
+
+
+def _checked_matrix_module(expression: str, derivation, value, pairs, command: str, force: bool):
+    """:func:`generate_matrix_module` of a matrix-form value and (leaf, gradient) pairs; exit 1
+    if the module fails its check (unless ``force``) or cannot be printed."""
+    from derive.codegen.matrix_module import generate_matrix_module
+    from derive.codegen.user_module import UnstableModuleError
+
     said = [re.search(r"(\w+) is a distribution", a.text) for a in derivation.assumptions]
     try:
         return generate_matrix_module(value, pairs, expression_text=expression, command=command,
@@ -208,6 +217,20 @@ def _matrix_module(expression: str, derivation, value, gradients, command: str, 
     except NotImplementedError as exc:
         typer.echo(f"Error: no module written: the code generator cannot print this expression ({exc})", err=True)
         raise typer.Exit(1) from None
+
+
+def _index_matrix_module(expression: str, derivation, value, gradients, command: str, force: bool):
+    """The checked module of an index-notation derivation with matrices: the results read back
+    into matrix form (each reading proved), the gradients the whole vectors and matrices."""
+    from derive.differentiate.index_matrix import NoMatrixModule, matrix_results
+
+    try:
+        value_matrix, pairs = matrix_results(value, gradients)
+    except NoMatrixModule as exc:
+        typer.echo(f"Error: no module written: {exc}. The derivation itself is above; --numpy for index "
+                   "notation with matrices needs its result in matrix form.", err=True)
+        raise typer.Exit(1) from None
+    return _checked_matrix_module(expression, derivation, value_matrix, pairs, command, force)
 
 
 def _distributions(derivation, value) -> list:

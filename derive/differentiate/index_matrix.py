@@ -223,3 +223,72 @@ def leaves_of(expr: sp.Basic) -> dict[str, mf.MV]:
 
     walk(expand_softmax(expr), {})
     return {b.label.name: mf.MV(b, d[0], d[1] if len(d) == 2 else sp.S.One) for b, d in sizes.items()}
+
+
+class NoMatrixModule(ValueError):
+    """The index-notation result has no matrix form the code generator can take (``--numpy``)."""
+
+
+def _read(g: sp.Basic, x: sp.Basic, leaves: dict) -> sp.Basic:
+    """The whole gradient whose entry (``x``'s indices) is ``g``, in matrix form."""
+    from derive.differentiate.back_translate import matrix, scalar, vector
+    from derive.differentiate.matrix_grad import _distribute, _expand_bodies
+
+    if not isinstance(x, sp.Indexed):
+        return scalar(g, leaves)
+    leaf = leaves[x.base.label.name]
+    rows, cols = leaf.args[1:]
+
+    def read(e):
+        if len(x.indices) == 1:
+            return vector(e, x.indices[0], leaves, rows)
+        return matrix(e, *x.indices, leaves, (rows, cols))
+
+    from derive.differentiate.back_translate import NoMatrixForm
+
+    try:
+        return read(g)
+    except NoMatrixForm:  # the products in the sums multiplied out, then read again
+        return read(_distribute(_expand_bodies(g)))
+
+
+def matrix_results(value: sp.Basic, gradients: Sequence[tuple]) -> tuple[sp.Basic, list[tuple]]:
+    r"""The value and the gradients of an index-notation derivation in matrix form, for
+    :func:`derive.codegen.matrix_module.generate_matrix_module`: ``gradients`` are pairs
+    (entry such as :math:`w_j` or :math:`X_{ij}`, or a scalar; its derivative in index form) and
+    come back as (leaf or scalar, the whole vector or matrix). Each reading is proved equal to the
+    index form at random sizes (:func:`prove_at_sizes`); :class:`NoMatrixModule` if one has no
+    matrix form or fails its proof."""
+    from derive.differentiate.back_translate import NoMatrixForm
+
+    value, gradients = expand_softmax(value), [(x, expand_softmax(g)) for x, g in gradients]
+    leaves = leaves_of(value)
+    dims = sorted({d for leaf in leaves.values() for d in leaf.args[1:] if d != 1}, key=str)
+    bases = [leaf.args[0] for leaf in leaves.values()]
+    ctx, _ = _entry_domain(value, dims, bases, ProofContext(definitions=DEFINITIONS + (mf.index_form,), points=2))
+    try:
+        value_matrix = _read(value, sp.S.Zero, leaves)
+    except NoMatrixForm as exc:
+        raise NoMatrixModule(f"the expression has no matrix form ({exc})") from None
+    _check(value_matrix, value, prover(dims, {}), ctx, "the expression")
+    out = []
+    for x, g in gradients:
+        try:
+            whole = _read(g, x, leaves)
+        except NoMatrixForm as exc:
+            raise NoMatrixModule(f"the derivative by {to_text(x)} has no matrix form ({exc})") from None
+        if isinstance(x, sp.Indexed):
+            leaf = leaves[x.base.label.name]
+            free = dict(zip(x.indices, [d for d in leaf.args[1:] if d != 1]))
+            _check(mf.MatrixEntry(whole, *x.indices), g, prover(dims, free), ctx, f"the derivative by {to_text(x)}")
+            out.append((leaf, whole))
+        else:
+            _check(whole, g, prover(dims, {}), ctx, f"the derivative by {to_text(x)}")
+            out.append((x, whole))
+    return value_matrix, out
+
+
+def _check(matrix_form: sp.Basic, index_form: sp.Basic, prove, ctx, what: str) -> None:
+    proof = prove(matrix_form, index_form, ctx)
+    if not proof.verified:
+        raise NoMatrixModule(f"the matrix form of {what}, {to_text(matrix_form)}, failed its proof ({proof.detail})")
