@@ -45,8 +45,8 @@ _VECTOR_ARGUMENT = r"(?:softmax|logsumexp)\}?\s*(?:\\left)?\s*[({]\s*([A-Za-z]+)
 #: which the expression is a finite real number.
 ENTRY_DOMAINS = (
     ("real", Uniform(-3.0, 3.0), None),
-    ("positive", Uniform(0.1, 3.0), "{v} > 0 (each entry)"),
-    ("in (0, 1)", Uniform(0.05, 0.95), "0 < {v} < 1 (each entry)"),
+    ("positive", Uniform(0.1, 3.0), ("{v} > 0 \\text{{ (each entry)}}", "{v} > 0 (each entry)")),
+    ("in (0, 1)", Uniform(0.05, 0.95), ("0 < {v} < 1 \\text{{ (each entry)}}", "0 < {v} < 1 (each entry)")),
 )
 
 
@@ -164,7 +164,7 @@ def index_matrix_grad(expr: str, wrt: Sequence[str], *, limits: Limits = DEFAULT
         kind = f"vector of length {rows}" if cols == 1 else f"matrix {rows}×{cols}"
         d.assume(f"{name} \\in {space}", f"{name} is a real {kind}")
         if said:
-            d.assume(said.format(v=name).replace(">", r"\gt").replace("<", r"\lt"), said.format(v=name))
+            d.assume(said[0].format(v=name), said[1].format(v=name))
     for s in parsed.variables.values():
         d.assume(rf"{to_latex(s)} \in \mathbb{{R}}", f"{to_text(s)} is real")
     for idx, dim in ranges.free.items():
