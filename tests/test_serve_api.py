@@ -265,6 +265,17 @@ def test_one_log_line_per_request_without_the_answer(client, caplog):
     assert not any("31415926" in line for line in lines)
 
 
+def test_every_response_says_how_long_the_service_took(client):
+    import time
+
+    t0 = time.perf_counter()
+    response = client.post("/check", json={"answer": "sigma(x)(1 - sigma(x))", "against": "sigmoid.derivative"})
+    elapsed_ms = 1000 * (time.perf_counter() - t0)
+    name, _, duration = response.headers["server-timing"].partition(";dur=")
+    assert name == "app" and 0.0 < float(duration) <= elapsed_ms
+    assert "server-timing" in client.post("/check", content=b"x" * 40000).headers  # a 413 too
+
+
 def test_the_page_uses_only_this_server(client):
     import re
 

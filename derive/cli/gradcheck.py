@@ -28,6 +28,9 @@ def gradcheck(
                                        "check FUNCTION against its derived gradient."),
     wrt: Optional[List[str]] = typer.Option(None, "--wrt", help="With --expr: the variable(s) FUNCTION "
                                             "differentiates by (repeat for several; a tuple in this order)."),
+    vector: Optional[str] = typer.Option(None, "--vector", help="With --expr: comma-separated vectors (matrix "
+                                         "calculus, as derive grad: norm(X*w - t)^2)."),
+    matrix: Optional[str] = typer.Option(None, "--matrix", help="With --expr: comma-separated matrices."),
     timeout: float = typer.Option(30.0, "--timeout", min=1.0, help="Seconds the user's code may run (then killed)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the random inputs."),
 ) -> None:
@@ -38,7 +41,8 @@ def gradcheck(
 
     With --expr, FUNCTION is called with keyword arguments named after the expression's variables
     (arrays of shape (N,)) and returns d EXPR / d VAR (one array; a tuple in --wrt order for
-    several)."""
+    several). With --matrix/--vector (one --wrt), it gets the vectors as arrays (n,), the matrices
+    (rows, cols), at random sizes, and returns the gradient shaped like VAR."""
     file_part, sep, function = target.rpartition(":")
     if not sep or not file_part or not function.isidentifier():
         _usage(f"expected FILE.py:FUNCTION, got {target!r}")
@@ -51,6 +55,10 @@ def gradcheck(
         _usage("--expr needs --wrt VAR (the variable FUNCTION differentiates by)")
     if against is not None and wrt:
         _usage("--wrt goes with --expr, not with --against")
+    vectors = [v.strip() for v in (vector or "").split(",") if v.strip()]
+    matrices = [m.strip() for m in (matrix or "").split(",") if m.strip()]
+    if (vectors or matrices) and expr is None:
+        _usage("--vector and --matrix go with --expr")
     from derive.codegen.gradcheck import TARGETS, GradcheckError, gradcheck as run
 
     if against is not None:
@@ -59,9 +67,13 @@ def gradcheck(
         signature, what = TARGETS[against].signature, against
     else:
         from derive.codegen.gradcheck import expression_target
+        from derive.codegen.gradcheck_matrix import matrix_expression_target
 
         try:
-            expression = expression_target(expr, list(wrt))
+            if vectors or matrices:
+                expression = matrix_expression_target(expr, list(wrt), vectors, matrices)
+            else:
+                expression = expression_target(expr, list(wrt))
         except ValueError as exc:  # GradError: an unreadable expression or an unknown variable
             _usage(str(exc))
         signature = expression.signature
@@ -71,8 +83,10 @@ def gradcheck(
             results = run(path.resolve(), function, against, timeout=timeout, seed=seed)
         else:
             from derive.codegen.gradcheck import gradcheck_expression
+            from derive.codegen.gradcheck_matrix import MatrixExpressionTarget, gradcheck_matrix_expression
 
-            results = gradcheck_expression(path.resolve(), function, expression, timeout=timeout, seed=seed)
+            check = gradcheck_matrix_expression if isinstance(expression, MatrixExpressionTarget) else gradcheck_expression
+            results = check(path.resolve(), function, expression, timeout=timeout, seed=seed)
     except GradcheckError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2)
