@@ -102,7 +102,7 @@ def matrix_names(text: str) -> list[str]:
     indices in one place and one in another (``X_nd`` and ``X_n``), or with three or more."""
     uses = index_uses(text)
     matrices = [u.name for u in uses if len(u.indices) == 2]
-    if not matrices:
+    if not any(len(u.indices) >= 2 for u in uses):
         return []
     first: dict[str, IndexUse] = {}
     for u in uses:

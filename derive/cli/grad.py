@@ -131,6 +131,9 @@ def grad(
     from derive.differentiate import grad as derive_grad
     from reports import render
 
+    from derive.differentiate.index_matrix import NoMatrixModule
+
+    no_module = None
     vectors = [v.strip() for v in (vector or "").split(",") if v.strip()]
     matrices = [m.strip() for m in (matrix or "").split(",") if m.strip()]
     try:
@@ -144,7 +147,10 @@ def grad(
                 command = " ".join(["derive grad", shlex.quote(expression), *shapes,
                                     *(f"--wrt {shlex.quote(w)}" for w in wrt),
                                     f"--numpy {shlex.quote(str(numpy))}", *(["--force"] if force else [])])
-                module = _module(expression, derivation, command, force)
+                try:
+                    module = _module(expression, derivation, command, force)
+                except NoMatrixModule as exc:  # the derivation is shown all the same
+                    no_module = exc
     except GradError as exc:
         usage_error(exc)
     except ProofError as exc:
@@ -154,6 +160,10 @@ def grad(
         typer.echo(f"Error: no derivation within the time limit of {timeout:g} s (--timeout)", err=True)
         raise typer.Exit(3) from None
     emit(content, output)
+    if no_module is not None:
+        typer.echo(f"Error: no module written: {no_module}. The derivation above stands; --numpy for index "
+                   "notation with matrices needs its result in matrix form.", err=True)
+        raise typer.Exit(1)
     if module is not None:
         _write_module(module, numpy)
 
@@ -221,15 +231,11 @@ def _checked_matrix_module(expression: str, derivation, value, pairs, command: s
 
 def _index_matrix_module(expression: str, derivation, value, gradients, command: str, force: bool):
     """The checked module of an index-notation derivation with matrices: the results read back
-    into matrix form (each reading proved), the gradients the whole vectors and matrices."""
-    from derive.differentiate.index_matrix import NoMatrixModule, matrix_results
+    into matrix form (each reading proved), the gradients the whole vectors and matrices; raises
+    :class:`~derive.differentiate.index_matrix.NoMatrixModule` if there is no such reading."""
+    from derive.differentiate.index_matrix import matrix_results
 
-    try:
-        value_matrix, pairs = matrix_results(value, gradients)
-    except NoMatrixModule as exc:
-        typer.echo(f"Error: no module written: {exc}. The derivation itself is above; --numpy for index "
-                   "notation with matrices needs its result in matrix form.", err=True)
-        raise typer.Exit(1) from None
+    value_matrix, pairs = matrix_results(value, gradients)  # NoMatrixModule: reported after the derivation
     return _checked_matrix_module(expression, derivation, value_matrix, pairs, command, force)
 
 

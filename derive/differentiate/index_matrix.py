@@ -33,8 +33,9 @@ from derive.differentiate import matrix_forms as mf
 from derive.differentiate.display import lecture_order
 from derive.differentiate.functions import DEFINITIONS, MEANINGS
 from derive.differentiate.index_ranges import IndexRangeError, infer_ranges
-from derive.differentiate.indexed import as_notation, expand_softmax
-from derive.differentiate.matrix_grad import MATRIX_SIMPLIFICATIONS, SCALAR_SIMPLIFICATIONS, prove_at_sizes
+from derive.differentiate.indexed import _split_sum, as_notation, expand_softmax
+from derive.differentiate.matrix_grad import (MATRIX_SIMPLIFICATIONS, SCALAR_SIMPLIFICATIONS, _distribute,
+                                              prove_at_sizes)
 from derive.notation import K
 from derive.printing import to_latex, to_text
 
@@ -106,6 +107,48 @@ def _rename_bound(f: sp.Basic, xs) -> sp.Basic:
     return f.xreplace(renames)
 
 
+def _to_split(s: sp.Basic) -> bool:
+    """A sum over several indices, or one with a Kronecker delta on its own index that is not
+    yet a factor of its body (:math:`\sum_k t_k(\delta_{jk} - y_j)`)."""
+    if not isinstance(s, sp.Sum):
+        return False
+    if len(s.limits) > 1:
+        return True
+    k = s.limits[0][0]
+    direct = set(sp.Mul.make_args(s.function))
+    return any(k in delta.args and delta not in direct for delta in s.function.atoms(sp.KroneckerDelta))
+
+
+def split_sums(expr: sp.Basic) -> sp.Basic:
+    r"""Sums over several indices, and sums with a Kronecker delta on their index inside a product,
+    multiplied out and split over ``+``, each term summed only over the indices it uses:
+    :math:`\sum_{n,m} A_{nm}(x_n\delta_{jm} + x_m\delta_{jn}) = \sum_{n,m} A_{nm}x_n\delta_{jm}
+    + \sum_{n,m} A_{nm}x_m\delta_{jn}` (the other sums over one index are split without
+    multiplying out, by :data:`~derive.differentiate.matrix_grad.MATRIX_SIMPLIFICATIONS`)."""
+    return expr.replace(_to_split, _split_sum)
+
+
+#: The simplifications of the derivation: matrix calculus's, with the sums that need it multiplied out first.
+SIMPLIFICATIONS = (MATRIX_SIMPLIFICATIONS[0],
+                   (split_sums, "multiply out the sums over several indices or with a δ on their index; "
+                                "split them, each term summed over the indices it uses"),
+                   *MATRIX_SIMPLIFICATIONS[1:])
+
+
+def nest_sums(expr: sp.Basic) -> sp.Basic:
+    r"""A sum over several indices as nested sums, each factor taken out of the sums whose index it
+    does not use: :math:`\sum_{n,m} x_n A_{nm} x_m = \sum_n x_n \sum_m A_{nm} x_m` (the form the
+    matrix readings take)."""
+
+    def nest(s: sp.Sum) -> sp.Basic:
+        out = s.function
+        for limit in s.limits:  # innermost first
+            out = _distribute(sp.Sum(out, limit))
+        return out
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) > 1, nest)
+
+
 def prover(dims: Sequence[sp.Symbol], free: dict):
     r""":func:`prove_at_sizes`, after softmax and logsumexp are written out (their sums run to
     :math:`K`, which the sizes then fix)."""
@@ -174,7 +217,7 @@ def index_matrix_grad(expr: str, wrt: Sequence[str], *, limits: Limits = DEFAULT
         free = {i: ranges.free[i] for i in x.indices} if isinstance(x, sp.Indexed) else {}
         prove = prover(dims, free)
         chain = d.chain(f"Derivative with respect to {to_text(x)}", sp.Derivative(shown, x))
-        for new, rule in derivative_steps(f, x, MATRIX_SIMPLIFICATIONS, SCALAR_SIMPLIFICATIONS):
+        for new, rule in derivative_steps(f, x, SIMPLIFICATIONS, SCALAR_SIMPLIFICATIONS):
             chain.step(lecture_order(new), rule, prover=prove)
         chains.append(chain)
     for func in [fn for fn in MEANINGS if f.has(fn) or any(c.last.has(fn) for c in chains)]:
@@ -232,8 +275,9 @@ class NoMatrixModule(ValueError):
 def _read(g: sp.Basic, x: sp.Basic, leaves: dict) -> sp.Basic:
     """The whole gradient whose entry (``x``'s indices) is ``g``, in matrix form."""
     from derive.differentiate.back_translate import matrix, scalar, vector
-    from derive.differentiate.matrix_grad import _distribute, _expand_bodies
+    from derive.differentiate.matrix_grad import _expand_bodies
 
+    g = nest_sums(g)
     if not isinstance(x, sp.Indexed):
         return scalar(g, leaves)
     leaf = leaves[x.base.label.name]
