@@ -239,6 +239,7 @@ def test_numpy_without_a_matrix_form_says_so_and_still_derives(tmp_path):
     (["sum_n sum_d X_nd", "--wrt", "X_ij", "--wrt", "X"], "X is a matrix"),
     (["sum_d X_nd*w_d", "--wrt", "w_j"], "not bound by a sum"),
     (["sum_{n=2}^{N} sum_d X_nd*w_d", "--wrt", "w_j"], "part of a range"),
+    ([LEAST_SQUARES, "--vector", "X", "--wrt", "w_j"], "X is declared a vector (--vector) but written with two"),
 ])
 def test_usage_errors(args, message):
     result = run(*args)

@@ -270,8 +270,8 @@ def grad(expr: str, wrt: str | Sequence[str], vectors: Sequence[str] = (), matri
         return matrix_grad(expr, names, vectors, matrices, limits=limits)
     from derive.differentiate.index_matrix import index_matrix_grad, is_index_matrix
 
-    if not vectors and is_index_matrix(expr, names):
-        return index_matrix_grad(expr, names, limits=limits)
+    if is_index_matrix(expr, names):
+        return index_matrix_grad(expr, names, vectors, limits=limits)
     index_notation = bool(vectors) or any(_is_entry(n) for n in names)
     parsed = parse(expr, limits, vectors=[v.strip() for v in vectors], index_notation=index_notation)
     xs = _variables_to(names, parsed)

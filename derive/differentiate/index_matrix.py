@@ -108,7 +108,7 @@ def _rename_bound(f: sp.Basic, xs) -> sp.Basic:
 
 
 def _to_split(s: sp.Basic) -> bool:
-    """A sum over several indices, or one with a Kronecker delta on its own index that is not
+    r"""A sum over several indices, or one with a Kronecker delta on its own index that is not
     yet a factor of its body (:math:`\sum_k t_k(\delta_{jk} - y_j)`)."""
     if not isinstance(s, sp.Sum):
         return False
@@ -172,15 +172,22 @@ def _entry_domain(f: sp.Basic, dims, bases, ctx: ProofContext):
                  "between 0 and 1)")
 
 
-def index_matrix_grad(expr: str, wrt: Sequence[str], *, limits: Limits = DEFAULT_LIMITS) -> Derivation:
+def index_matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str] = (), *,
+                      limits: Limits = DEFAULT_LIMITS) -> Derivation:
     r"""The derivation of :math:`\partial f/\partial x` for each entry ``wrt`` (``w_j``, ``X_ij``, or
-    a scalar) of ``expr``, an index-notation expression with matrices (untrusted text)."""
+    a scalar) of ``expr``, an index-notation expression with matrices (untrusted text);
+    ``vectors``: names declared as vectors (``--vector``), optional."""
     from derive.differentiate.gradient import F, derivative_steps
 
+    vectors = [v.strip() for v in vectors if v.strip()]
     try:
-        parsed = parse_expression(expr, index_notation=True, limits=limits)
+        parsed = parse_expression(expr, vectors=vectors, index_notation=True, limits=limits)
     except AnswerError as exc:
         raise _error(exc.message, text=expr, position=exc.position, hint=exc.hint) from None
+    for v in vectors:
+        if v in parsed.matrices:
+            raise _error(f"{v} is declared a vector (--vector) but written with two indices, as a matrix",
+                         hint=f"drop --vector {v}: names with two indices are matrices")
     if not wrt:
         raise _error("give at least one variable to differentiate with respect to (--wrt w_j)")
     xs = list(dict.fromkeys(_entry_of(w, parsed) for w in wrt))
