@@ -5,7 +5,9 @@ With ``--numpy FILE`` the expression and its derivatives become a stable NumPy m
 written; a module that fails the check is not written (exit 1, naming the worst input) unless
 ``--force`` is given (then it is written, with a warning). In index notation (``--wrt z_j``) the
 module's ``gradient`` is the whole vector (:func:`derive.codegen.vector_module.generate_vector_module`);
-for matrix calculus (``--matrix/--vector``) it takes and returns arrays in the declared shapes
+with matrices (``X_nd``) the results are read back into matrix form
+(:func:`derive.differentiate.index_matrix.matrix_results`) and, as for matrix calculus
+(``--matrix/--vector``), the module takes and returns arrays in their shapes
 (:func:`derive.codegen.matrix_module.generate_matrix_module`).
 
 Exit codes: 0 done, 1 refused (a step failed its proof, or the module failed its accuracy
@@ -43,6 +45,8 @@ EXAMPLES = """Examples:
 
   derive grad "-sum_k t_k*log(softmax(z)_k)" --wrt z_j --numpy ce.py
 
+  derive grad "sum_n (sum_d X_nd*w_d - t_n)^2" --wrt X_ij --numpy ls.py
+
 """ + (  # one paragraph per line: the help formatter wraps it
     "Names: e and pi are constants; exp, log (ln), sqrt, abs, sin, cos, tan, atan, sinh, cosh, tanh, "
     "sigma (σ, \\sigma, sigmoid), relu, softplus, logit are functions; every other name (x, m, alpha, "
@@ -54,7 +58,9 @@ EXAMPLES = """Examples:
     "matrix form: derive grad \"norm(X*w - t)^2\" --matrix X --vector w,t --wrt w gives 2X^T(Xw - t).\n\n"
     "Index notation (--wrt z_j): every name with a letter subscript and every argument of softmax, "
     "log_softmax, logsumexp is a vector of length K; sum_k runs over 1..K; a vector t is a target "
-    "distribution where the derivation needs sum_k t_k = 1.\n"
+    "distribution where the derivation needs sum_k t_k = 1. A name with two subscripts (X_nd) is a matrix: each "
+    "index then runs over the range its use gives it (n, the row of X and the index of t: 1..N), and --wrt X_ij "
+    "differentiates by an entry.\n"
 )
 
 
