@@ -218,18 +218,29 @@ def collect_right(node: sp.Basic) -> sp.Basic:
 
 # --- entries with two free indices: a matrix ---------------------------------------------------------
 
+#: (entry, row index, column index, leaves, (rows, cols)) -> matrix form or None.
+MatrixPattern = Callable[[sp.Basic, sp.Symbol, sp.Symbol, dict, tuple], "sp.Basic | None"]
 
-def matrix(e: sp.Basic, r: sp.Symbol, c: sp.Symbol, leaves: dict, sizes: tuple) -> sp.Basic:
-    r"""The matrix expression whose entry :math:`(r, c)` is ``e`` (``sizes``: the ranges of r, c):
-    :math:`M_{rc} \to M`, :math:`M_{cr} \to M^T`, :math:`a_r b_c \to a b^T`, :math:`\sum_k A_{rk}
-    B_{kc} \to AB`, sums, scalar multiples, elementwise products and functions."""
+
+def _declared_matrix(e, r, c, leaves, sizes):
+    r""":math:`M_{rc} \to M` and :math:`M_{cr} \to M^T` (a declared matrix)."""
     if isinstance(e, sp.Indexed) and len(e.indices) == 2 and _leaf(leaves, e.base) is not None:
         if e.indices == (r, c):
             return _leaf(leaves, e.base)
         if e.indices == (c, r):
             return mf.MT(_leaf(leaves, e.base))
+    return None
+
+
+def _sum_of_matrices(e, r, c, leaves, sizes):
+    r""":math:`A_{rc} + B_{rc} \to A + B`."""
     if isinstance(e, sp.Add):
         return mf.MAdd(*[matrix(t, r, c, leaves, sizes) for t in _ordered(e.args)])
+    return None
+
+
+def _matrix_product(e, r, c, leaves, sizes):
+    r""":math:`\sum_k A_{rk} B_{kc} \to AB` (the factors with the row index r make A, the others B)."""
     if isinstance(e, sp.Sum) and len(e.limits) == 1:
         k, _, hi = e.limits[0]
         left = [f for f in sp.Mul.make_args(e.function) if r in f.free_symbols]
@@ -237,19 +248,93 @@ def matrix(e: sp.Basic, r: sp.Symbol, c: sp.Symbol, leaves: dict, sizes: tuple) 
         if not any(c in f.free_symbols for f in left):
             return mf.MMul(matrix(sp.Mul(*left), r, k, leaves, (sizes[0], hi)),
                            matrix(sp.Mul(*right), k, c, leaves, (hi, sizes[1])))
-    if isinstance(e, sp.Mul) or r not in e.free_symbols or c not in e.free_symbols:
-        factors = sp.Mul.make_args(e)
-        both = [f for f in factors if r in f.free_symbols and c in f.free_symbols]
-        rows = sp.Mul(*[f for f in factors if r in f.free_symbols and c not in f.free_symbols])
-        cols = sp.Mul(*[f for f in factors if c in f.free_symbols and r not in f.free_symbols])
-        coeff = scalar(sp.Mul(*[f for f in factors if not f.free_symbols & {r, c}]), leaves)
-        node = None
-        if rows != 1 or cols != 1 or not both:
-            node = mf.MMul(vector(rows, r, leaves, sizes[0]), mf.MT(vector(cols, c, leaves, sizes[1])))
-        for f in both:
-            part = matrix(f, r, c, leaves, sizes)
-            node = part if node is None else mf.MHad(node, part)
-        return node if coeff == 1 else mf.MScale(coeff, node)
+    return None
+
+
+def _canonical(e: sp.Basic) -> sp.Basic:
+    """``e`` with its summation indices renamed in reading order (equal sums compare equal)."""
+    names = iter(sp.Symbol(f"_bound{n}", integer=True, positive=True) for n in range(10**6))
+
+    def rename(x: sp.Basic) -> sp.Basic:
+        if isinstance(x, sp.Sum):
+            body, limits = x.function, []
+            for var, lo, hi in x.limits:
+                new = next(names)
+                body = body.xreplace({var: new})
+                limits.append((new, lo, hi))
+            return sp.Sum(rename(body), *limits)
+        if not x.args or isinstance(x, sp.Indexed):
+            return x
+        return x.func(*[rename(a) for a in x.args])
+
+    return rename(e)
+
+
+def _row_softmax(e, r, c, leaves, sizes):
+    r""":math:`e^{A_{rc}} / \sum_{k=1}^{C} e^{A_{rk}} \to \operatorname{softmax}(A)_{rc}`, softmax of
+    each row (C: the number of columns); other factors of the product are read as a matrix
+    :math:`B` and multiplied elementwise, :math:`B \odot \operatorname{softmax}(A)`."""
+    if not isinstance(e, sp.Mul):
+        return None
+    factors = list(e.args)
+    for n, f in enumerate(factors):
+        if not (f.is_Pow and f.exp == -1 and isinstance(f.base, sp.Sum) and len(f.base.limits) == 1):
+            continue
+        k, lo, hi = f.base.limits[0]
+        body = f.base.function
+        if not (isinstance(body, sp.exp) and lo == 1 and hi == sizes[1] and c not in body.free_symbols):
+            continue
+        wanted = _canonical(body.xreplace({k: c}))
+        for m, g in enumerate(factors):
+            if m != n and isinstance(g, sp.exp) and _canonical(g) == wanted:
+                node = mf.MSoftmax(matrix(g.args[0], r, c, leaves, sizes))
+                rest = [x for q, x in enumerate(factors) if q not in (n, m)]
+                coeff = scalar(sp.Mul(*[x for x in rest if not x.free_symbols & {r, c}]), leaves)
+                other = sp.Mul(*[x for x in rest if x.free_symbols & {r, c}])
+                if other != 1:
+                    node = mf.MHad(matrix(other, r, c, leaves, sizes), node)
+                return node if coeff == 1 else mf.MScale(coeff, node)
+    return None
+
+
+def _outer_and_elementwise(e, r, c, leaves, sizes):
+    r""":math:`s\, a_r b_c\, F_{rc} \to s\,(a b^T) \odot F` (s free of r and c, :math:`a b^T` left
+    out when it is :math:`\mathbf{1}\mathbf{1}^T`)."""
+    if not (isinstance(e, sp.Mul) or r not in e.free_symbols or c not in e.free_symbols):
+        return None
+    factors = sp.Mul.make_args(e)
+    both = [f for f in factors if r in f.free_symbols and c in f.free_symbols]
+    rows = sp.Mul(*[f for f in factors if r in f.free_symbols and c not in f.free_symbols])
+    cols = sp.Mul(*[f for f in factors if c in f.free_symbols and r not in f.free_symbols])
+    coeff = scalar(sp.Mul(*[f for f in factors if not f.free_symbols & {r, c}]), leaves)
+    node = None
+    if rows != 1 or cols != 1 or not both:
+        node = mf.MMul(vector(rows, r, leaves, sizes[0]), mf.MT(vector(cols, c, leaves, sizes[1])))
+    for f in both:
+        part = matrix(f, r, c, leaves, sizes)
+        node = part if node is None else mf.MHad(node, part)
+    return node if coeff == 1 else mf.MScale(coeff, node)
+
+
+def _elementwise_matrix(e, r, c, leaves, sizes):
+    r""":math:`f(A_{rc}) \to f(A)` (elementwise)."""
     if isinstance(e, sp.Function) and len(e.args) == 1 and not isinstance(e, mf.MatrixNode):
         return mf.MMap(sp.Lambda(_U, e.func(_U)), matrix(e.args[0], r, c, leaves, sizes))
+    return None
+
+
+#: The patterns for an entry with two free indices, in the order they are tried.
+MATRIX_PATTERNS: list[MatrixPattern] = [_declared_matrix, _sum_of_matrices, _matrix_product, _row_softmax,
+                                        _outer_and_elementwise, _elementwise_matrix]
+
+
+def matrix(e: sp.Basic, r: sp.Symbol, c: sp.Symbol, leaves: dict, sizes: tuple) -> sp.Basic:
+    r"""The matrix expression whose entry :math:`(r, c)` is ``e`` (``sizes``: the ranges of r, c), by
+    the first of :data:`MATRIX_PATTERNS` that reads it: :math:`M_{rc} \to M`, :math:`M_{cr} \to
+    M^T`, :math:`a_r b_c \to a b^T`, :math:`\sum_k A_{rk} B_{kc} \to AB`, row-wise softmax, sums,
+    scalar multiples, elementwise products and functions."""
+    for pattern in MATRIX_PATTERNS:
+        node = pattern(e, r, c, leaves, sizes)
+        if node is not None:
+            return node
     raise NoMatrixForm(f"no matrix form for the entry {e} (indices {r}, {c})")
