@@ -106,7 +106,21 @@ def _elementwise(e, i, leaves, size=None):
 
 
 #: The patterns for an entry with a free index, in the order they are tried.
-PATTERNS: list[Pattern] = [_declared_vector, _matrix_times_vector, _sum_of_vectors, _product, _elementwise]
+def _row_sums(e, i, leaves, size=None):
+    r""":math:`\sum_k F_{ik} a_k \to F a` for any matrix form F (:math:`\sum_k F_{ik} \to F\mathbf{1}`):
+    the factors with i (and k) read as the matrix F, the others as the vector a."""
+    if not (isinstance(e, sp.Sum) and len(e.limits) == 1):
+        return None
+    k, _, hi = e.limits[0]
+    factors = sp.Mul.make_args(e.function)
+    left = sp.Mul(*[f for f in factors if i in f.free_symbols])
+    right = sp.Mul(*[f for f in factors if i not in f.free_symbols])
+    if left == 1 or k not in left.free_symbols:
+        return None
+    return mf.MMul(matrix(left, i, k, leaves, (size, hi)), vector(right, k, leaves, hi))
+
+
+PATTERNS: list[Pattern] = [_declared_vector, _matrix_times_vector, _row_sums, _sum_of_vectors, _product, _elementwise]
 
 
 def vector(e: sp.Basic, i: sp.Symbol, leaves: dict, size: sp.Basic | None = None) -> sp.Basic:
@@ -186,6 +200,14 @@ def _sign_inside(term: sp.Basic) -> sp.Basic:
     return term
 
 
+def _scale_into(term: sp.Basic, side: int) -> sp.Basic:
+    """:math:`c(AB)` as :math:`(cA)B` (``side`` 0) or :math:`A(cB)` (``side`` 1); other terms as they are."""
+    if isinstance(term, mf.MScale) and isinstance(term.args[1], mf.MMul):
+        c, (left, right) = term.args[0], term.args[1].args
+        return mf.MMul(mf.MScale(c, left), right) if side == 0 else mf.MMul(left, mf.MScale(c, right))
+    return term
+
+
 def collect_right(node: sp.Basic) -> sp.Basic:
     r""":math:`A x + B x = (A + B) x` for the terms of a sum with the same right factor."""
     if not isinstance(node, mf.MAdd):
@@ -198,12 +220,13 @@ def collect_right(node: sp.Basic) -> sp.Basic:
     for side in (1, 0):  # A x + B x = (A + B)x, then X^T a + X^T b = X^T(a + b)
         groups: dict = {}
         for term in node.args:
-            key = term.args[side] if isinstance(term, mf.MMul) else None
+            product = _scale_into(term, 1 - side)
+            key = product.args[side] if isinstance(product, mf.MMul) else None
             groups.setdefault(key, []).append(term)
         terms = []
         for key, members in groups.items():
             if key is not None and len(members) > 1:
-                others = [m.args[1 - side] for m in members]
+                others = [_scale_into(m, 1 - side).args[1 - side] for m in members]
                 if side == 1:
                     terms.append(mf.MMul(mf.MAdd(*sorted(others, key=_transposes)), key))
                 else:
@@ -235,7 +258,7 @@ def _declared_matrix(e, r, c, leaves, sizes):
 def _sum_of_matrices(e, r, c, leaves, sizes):
     r""":math:`A_{rc} + B_{rc} \to A + B`."""
     if isinstance(e, sp.Add):
-        return mf.MAdd(*[matrix(t, r, c, leaves, sizes) for t in _ordered(e.args)])
+        return collect_right(mf.MAdd(*[matrix(t, r, c, leaves, sizes) for t in _ordered(e.args)]))
     return None
 
 
@@ -297,6 +320,31 @@ def _row_softmax(e, r, c, leaves, sizes):
     return None
 
 
+def _normaliser_into_sum(e, r, c, leaves, sizes):
+    r""":math:`\frac{1}{\sum_q e^{A_{rq}}} \sum_k e^{A_{rk}} B_{kc} \to \sum_k
+    \frac{e^{A_{rk}}}{\sum_q e^{A_{rq}}} B_{kc}`: a row's normaliser taken into a sum over the same
+    row (it does not depend on k), where :func:`_row_softmax` reads it (:math:`\operatorname{softmax}(A) B`)."""
+    if not isinstance(e, sp.Mul):
+        return None
+    factors = list(e.args)
+    for n, f in enumerate(factors):
+        if not (f.is_Pow and f.exp == -1 and isinstance(f.base, sp.Sum) and len(f.base.limits) == 1
+                and isinstance(f.base.function, sp.exp) and c not in f.free_symbols):
+            continue
+        q = f.base.limits[0][0]
+        for m, g in enumerate(factors):
+            if m == n or not (isinstance(g, sp.Sum) and len(g.limits) == 1):
+                continue
+            k = g.limits[0][0]
+            fresh = sp.Dummy(str(q), integer=True, positive=True)  # the normaliser's own index, apart from k
+            normaliser = sp.Sum(f.base.function.xreplace({q: fresh}), (fresh, *f.base.limits[0][1:])) ** -1
+            wanted = _canonical(f.base.function.xreplace({q: k}))
+            if any(isinstance(x, sp.exp) and _canonical(x) == wanted for x in sp.Mul.make_args(g.function)):
+                rest = sp.Mul(*[x for p, x in enumerate(factors) if p not in (n, m)])
+                return matrix(rest * sp.Sum(g.function * normaliser, g.limits[0]), r, c, leaves, sizes)
+    return None
+
+
 def _outer_and_elementwise(e, r, c, leaves, sizes):
     r""":math:`s\, a_r b_c\, F_{rc} \to s\,(a b^T) \odot F` (s free of r and c, :math:`a b^T` left
     out when it is :math:`\mathbf{1}\mathbf{1}^T`)."""
@@ -313,7 +361,7 @@ def _outer_and_elementwise(e, r, c, leaves, sizes):
     for f in both:
         part = matrix(f, r, c, leaves, sizes)
         node = part if node is None else mf.MHad(node, part)
-    return node if coeff == 1 else mf.MScale(coeff, node)
+    return node if coeff == 1 else softmax_form(mf.MScale(coeff, node))
 
 
 def _elementwise_matrix(e, r, c, leaves, sizes):
@@ -325,7 +373,7 @@ def _elementwise_matrix(e, r, c, leaves, sizes):
 
 #: The patterns for an entry with two free indices, in the order they are tried.
 MATRIX_PATTERNS: list[MatrixPattern] = [_declared_matrix, _sum_of_matrices, _matrix_product, _row_softmax,
-                                        _outer_and_elementwise, _elementwise_matrix]
+                                        _normaliser_into_sum, _outer_and_elementwise, _elementwise_matrix]
 
 
 def matrix(e: sp.Basic, r: sp.Symbol, c: sp.Symbol, leaves: dict, sizes: tuple) -> sp.Basic:
