@@ -196,6 +196,27 @@ def prove_at_sizes(dims: Sequence[sp.Symbol], index_ranges: dict, leaves: dict |
     return prove
 
 
+#: What softmax, log_softmax and logsumexp of a matrix mean (row by row): (LaTeX, text).
+ROW_MEANINGS = {
+    mf.MSoftmax: (r"\operatorname{softmax}(A)_{nk} = e^{A_{nk}} / \textstyle\sum_m e^{A_{nm}}"
+                  r"\ \text{(each row of a matrix } A\text{)}",
+                  "softmax(A) of a matrix A: of each row, softmax(A)_nk = exp(A_nk)/sum_m exp(A_nm)"),
+    mf.MLogSoftmax: (r"\operatorname{log\_softmax}(A)_{nk} = A_{nk} - \log \textstyle\sum_m e^{A_{nm}}"
+                     r"\ \text{(each row of a matrix } A\text{)}",
+                     "log_softmax(A) of a matrix A: of each row, log_softmax(A)_nk = A_nk - log sum_m exp(A_nm)"),
+    mf.MRowLogSumExp: (r"\operatorname{logsumexp}(A)_{n} = \log \textstyle\sum_k e^{A_{nk}}"
+                       r"\ \text{(a column vector, one entry per row of } A\text{)}",
+                       "logsumexp(A) of a matrix A: a column vector, logsumexp(A)_n = log sum_k exp(A_nk)"),
+}
+
+
+def _row_meanings(exprs: Sequence[sp.Basic]) -> list[tuple[str, str]]:
+    """The meanings of the row-wise functions of a matrix that ``exprs`` use (softmax of each row)."""
+    used = {type(n) for e in exprs for n in sp.preorder_traversal(e)
+            if type(n) in ROW_MEANINGS and mf.shape(n.args[0])[1] != 1}
+    return [meaning for node, meaning in ROW_MEANINGS.items() if node in used]
+
+
 def _wrt(names: Sequence[str], parsed) -> list[tuple[str, mf.MV]]:
     from derive.differentiate.gradient import GradError
 
@@ -283,6 +304,8 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
         results.append((name, matrix if is_vector else matrix.args[0]))
     for func in [fn for fn in MEANINGS if f_matrix.has(fn) or any(m.has(fn) for _, m in results)]:
         d.assume(*MEANINGS[func])
+    for meaning in _row_meanings([f_matrix] + [m for _, m in results]):
+        d.assume(*meaning)
     derivation = d.build()
     shown = tuple(replace(r, lhs=sp.Derivative(F, sp.Symbol(name)), expr=m)
                   for r, (name, m) in zip(derivation.results, results))
