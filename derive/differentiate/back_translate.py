@@ -141,6 +141,8 @@ def scalar(e: sp.Basic, leaves: dict) -> sp.Basic:
     :math:`\sum_k a_k = \operatorname{sum}(a)`, elsewhere the same operation on the parts."""
     if not e.has(sp.Sum, sp.Indexed):
         return e
+    if isinstance(e, sp.Sum) and len(e.limits) == 1 and (taken := _normaliser_taken_in(e.function, set())) is not None:
+        return scalar(sp.Sum(taken, e.limits[0]), leaves)  # sum_n sum_k softmax(A)_nk B_nk
     if isinstance(e, sp.Sum) and len(e.limits) == 1:
         k = e.limits[0][0]
         inside = [f for f in sp.Mul.make_args(e.function) if k in f.free_symbols]
@@ -152,11 +154,41 @@ def scalar(e: sp.Basic, leaves: dict) -> sp.Basic:
             outside = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if k not in f.free_symbols])
             return scalar(outside, leaves) * mf.M11(mf.MMul(mf.MT(a), b))
         return mf.MSum(vector(e.function, k, leaves))
+    if isinstance(e, sp.Sum) and len(e.limits) == 2:
+        return _sum_of_entries(e, leaves)
     if isinstance(e, sp.Indexed):
         raise NoMatrixForm(f"no matrix form for the entry {e}")
     out = e.func(*[scalar(a, leaves) for a in e.args])
+    if isinstance(out, sp.Mul):
+        out = _softmax_in_product(out)
     if isinstance(out, sp.log) and isinstance(out.args[0], mf.MSum) and _is_exp_map(out.args[0].args[0]):
         return mf.MLogSumExp(out.args[0].args[0].args[1])  # log sum(exp(u)) = logsumexp(u)
+    return out
+
+
+def _sum_of_entries(e: sp.Sum, leaves: dict) -> sp.Basic:
+    r""":math:`\sum_{r,c} A_{rc}^2 \to \lVert A\rVert^2` (Frobenius), else :math:`\sum_{r,c} A_{rc} \to
+    \operatorname{sum}(A)` (:math:`\sum_{r,c} A_{rc} B_{rc} = \operatorname{sum}(A \odot B)`); r is the
+    outer index, c the inner, factors free of both taken out."""
+    (c, _, cols), (r, _, rows) = e.limits
+    factors = sp.Mul.make_args(e.function)
+    outside = scalar(sp.Mul(*[f for f in factors if not f.free_symbols & {r, c}]), leaves)
+    inside = [f for f in factors if f.free_symbols & {r, c}]
+    if len(inside) == 1 and inside[0].is_Pow and inside[0].exp == 2:
+        return outside * mf.MNorm(matrix(inside[0].base, r, c, leaves, (rows, cols))) ** 2
+    return outside * mf.MSum(matrix(sp.Mul(*inside), r, c, leaves, (rows, cols)))
+
+
+def _softmax_in_product(out: sp.Mul) -> sp.Basic:
+    r""":math:`a^T e^{u} / \operatorname{sum}(e^{u}) = a^T \operatorname{softmax}(u)` in a scalar product
+    (:func:`softmax_form` applied to its :math:`1 \times 1` factor)."""
+    for f in out.args:
+        if isinstance(f, mf.M11):
+            scaled = mf.MScale(out / f, f.args[0])
+            new = softmax_form(scaled)
+            if new != scaled:
+                coeff, node = new.args if isinstance(new, mf.MScale) else (sp.S.One, new)
+                return coeff * mf.M11(node)
     return out
 
 
@@ -320,16 +352,16 @@ def _row_softmax(e, r, c, leaves, sizes):
     return None
 
 
-def _normaliser_into_sum(e, r, c, leaves, sizes):
-    r""":math:`\frac{1}{\sum_q e^{A_{rq}}} \sum_k e^{A_{rk}} B_{kc} \to \sum_k
-    \frac{e^{A_{rk}}}{\sum_q e^{A_{rq}}} B_{kc}`: a row's normaliser taken into a sum over the same
-    row (it does not depend on k), where :func:`_row_softmax` reads it (:math:`\operatorname{softmax}(A) B`)."""
+def _normaliser_taken_in(e: sp.Basic, free: set) -> sp.Basic | None:
+    r""":math:`\frac{1}{\sum_q e^{A_{rq}}} \sum_k e^{A_{rk}} B_k = \sum_k \frac{e^{A_{rk}}}{\sum_q e^{A_{rq}}}
+    B_k` for a product ``e`` (the normaliser, free of the indices ``free``, does not depend on k);
+    None if ``e`` has no such pair of factors."""
     if not isinstance(e, sp.Mul):
         return None
     factors = list(e.args)
     for n, f in enumerate(factors):
         if not (f.is_Pow and f.exp == -1 and isinstance(f.base, sp.Sum) and len(f.base.limits) == 1
-                and isinstance(f.base.function, sp.exp) and c not in f.free_symbols):
+                and isinstance(f.base.function, sp.exp) and not f.free_symbols & free):
             continue
         q = f.base.limits[0][0]
         for m, g in enumerate(factors):
@@ -341,8 +373,16 @@ def _normaliser_into_sum(e, r, c, leaves, sizes):
             wanted = _canonical(f.base.function.xreplace({q: k}))
             if any(isinstance(x, sp.exp) and _canonical(x) == wanted for x in sp.Mul.make_args(g.function)):
                 rest = sp.Mul(*[x for p, x in enumerate(factors) if p not in (n, m)])
-                return matrix(rest * sp.Sum(g.function * normaliser, g.limits[0]), r, c, leaves, sizes)
+                return rest * sp.Sum(g.function * normaliser, g.limits[0])
     return None
+
+
+def _normaliser_into_sum(e, r, c, leaves, sizes):
+    r""":math:`\frac{1}{\sum_q e^{A_{rq}}} \sum_k e^{A_{rk}} B_{kc} \to \sum_k
+    \frac{e^{A_{rk}}}{\sum_q e^{A_{rq}}} B_{kc}`: a row's normaliser taken into a sum over the same
+    row (it does not depend on k), where :func:`_row_softmax` reads it (:math:`\operatorname{softmax}(A) B`)."""
+    inside = _normaliser_taken_in(e, {c})
+    return None if inside is None else matrix(inside, r, c, leaves, sizes)
 
 
 def _outer_and_elementwise(e, r, c, leaves, sizes):

@@ -29,6 +29,7 @@ from derive.derivation import Derivation, DerivationBuilder
 from derive.differentiate import matrix_distributions as distributions
 from derive.differentiate import matrix_forms as mf
 from derive.differentiate.back_translate import NoMatrixForm, vector
+from derive.differentiate.back_translate import scalar as scalar_form
 from derive.differentiate.back_translate import matrix as matrix_form
 from derive.differentiate.display import lecture_order
 from derive.differentiate.functions import DEFINITIONS, MEANINGS
@@ -217,7 +218,8 @@ def _row_meanings(exprs: Sequence[sp.Basic]) -> list[tuple[str, str]]:
     return [meaning for node, meaning in ROW_MEANINGS.items() if node in used]
 
 
-def _wrt(names: Sequence[str], parsed) -> list[tuple[str, mf.MV]]:
+def _wrt(names: Sequence[str], parsed) -> list[tuple[str, sp.Basic]]:
+    """(name, leaf or scalar symbol) for each name of ``--wrt``."""
     from derive.differentiate.gradient import GradError
 
     if not names:
@@ -227,13 +229,42 @@ def _wrt(names: Sequence[str], parsed) -> list[tuple[str, mf.MV]]:
         name = text.strip().split("_")[0]
         if name in parsed.leaves:
             out.append((name, parsed.leaves[name]))
+        elif name in parsed.scalars and not parsed.leaves:
+            raise GradError(f"{name} is a scalar and the expression uses no declared vector or matrix",
+                            hint="drop --vector/--matrix to differentiate a scalar expression")
         elif name in parsed.scalars:
-            raise GradError(f"{name} is a scalar; with --vector/--matrix derive grad differentiates with "
-                            "respect to a vector", hint="declare it as a vector, or drop --vector/--matrix")
+            out.append((name, parsed.scalars[name]))
         else:
             known = ", ".join(n for n, v in parsed.leaves.items() if v.args[2] == 1) or "none"
             raise GradError(f"the expression has no vector {name!r}", hint=f"its vectors: {known}")
     return out
+
+
+I = sp.Symbol("i", integer=True, positive=True)
+J = sp.Symbol("j", integer=True, positive=True)
+
+
+def _read_scalar(e: sp.Basic, leaves: dict) -> sp.Basic:
+    r"""A derivative with respect to a scalar in matrix form: :math:`\sum_k w_k^2 = \lVert w\rVert^2`,
+    :math:`\sum_k a_k b_k = a^T b`, ... (:func:`derive.differentiate.back_translate.scalar`)."""
+    out = scalar_form(e, leaves)
+    if out.has(sp.Sum, sp.Indexed):
+        raise NoMatrixForm(f"no matrix form for {e}")
+    return out
+
+
+def _target(target: sp.Basic, leaves: dict):
+    """For a vector, matrix or scalar ``target``: the variable differentiated by (an entry
+    :math:`w_j`, :math:`W_{ij}`, or the scalar), the ranges of its indices, how the last index
+    form is read as a matrix form, the last step's expression, and the result."""
+    if not isinstance(target, mf.MV):
+        return (target, {}, lambda e: _read_scalar(e, leaves), lambda m: m, lambda m: m)
+    base, rows, cols = target.args
+    if cols == 1:
+        return (base[J], {J: rows}, lambda e: vector(e, J, leaves, rows), lambda m: mf.MatrixEntry(m, J),
+                lambda m: m)
+    return (base[I, J], {I: rows, J: cols},
+            lambda e: mf.MatrixEntry(matrix_form(e, I, J, leaves, (rows, cols)), I, J), lambda m: m, lambda m: m.args[0])
 
 
 def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices: Sequence[str], *,
@@ -247,14 +278,12 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
     except AnswerError as exc:
         raise GradError(exc.message, text=expr, position=exc.position, hint=exc.hint) from None
     targets = _wrt(wrt, parsed)
-    j = sp.Symbol("j", integer=True, positive=True)
     f_matrix = parsed.expr
     f_index = mf.name_indices(mf.index_form(f_matrix))
     dims = sorted({d for leaf in parsed.leaves.values() for d in leaf.args[1:] if d != 1}, key=str)
-    i = sp.Symbol("i", integer=True, positive=True)
-    entries = {name: leaf.args[0][j] if leaf.args[2] == 1 else leaf.args[0][i, j] for name, leaf in targets}
+    kinds = {name: _target(target, parsed.leaves) for name, target in targets}
     candidates = distributions.candidates(parsed.leaves)
-    derived = {name: _derivative_steps(f_index, entries[name], candidates) for name, _ in targets}
+    derived = {name: _derivative_steps(f_index, kinds[name][0], candidates) for name, _ in targets}
     needed = tuple(leaf for leaf in candidates if any(leaf in used for _, used in derived.values()))
     ctx = ProofContext(definitions=DEFINITIONS + (mf.index_form,), points=2,
                        identities=tuple(distributions.sums_to_one(leaf) for leaf in needed),
@@ -272,12 +301,11 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
     for name, s in parsed.scalars.items():
         d.assume(f"{to_latex(s)} \\in \\mathbb{{R}}", f"{to_text(s)} is real")
     results = []
-    for name, leaf in targets:
-        is_vector = leaf.args[2] == 1
-        x = entries[name]
-        prover = prove_at_sizes(dims, {j: leaf.args[1]} if is_vector else {i: leaf.args[1], j: leaf.args[2]},
-                                parsed.leaves)
-        chain = d.chain(f"Gradient with respect to {name}", sp.Derivative(f_matrix, x))
+    for name, target in targets:
+        x, ranges, read, last_step, result = kinds[name]
+        prover = prove_at_sizes(dims, ranges, parsed.leaves)
+        what = "Gradient" if isinstance(target, mf.MV) else "Derivative"
+        chain = d.chain(f"{what} with respect to {name}", sp.Derivative(f_matrix, x))
         chain.step(sp.Derivative(lecture_order(f_index), x),
                    "in index form: $(Xw)_n = \\sum_d X_{nd} w_d$, $(A^T)_{nd} = A_{dn}$, "
                    "the norm $\\sqrt{\\sum_n v_n^2}$, $\\operatorname{sum}(v) = \\sum_n v_n$",
@@ -286,8 +314,6 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
         for new, rule in derived[name][0]:
             chain.step(lecture_order(new), rule, prover=prover)
             last = new
-        read = (lambda e: vector(e, j, parsed.leaves, leaf.args[1])) if is_vector else (  # noqa: E731
-            lambda e: mf.MatrixEntry(matrix_form(e, i, j, parsed.leaves, tuple(leaf.args[1:])), i, j))
         try:
             try:
                 matrix = read(last)
@@ -296,12 +322,12 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
         except NoMatrixForm as exc:
             raise GradError(f"derive grad found the gradient in index form but cannot write it in matrix "
                             f"form ({exc})", hint="differentiate in index notation instead (--wrt w_j)") from None
-        chain.step(mf.MatrixEntry(matrix, j) if is_vector else matrix,
+        chain.step(last_step(matrix),
                    "in matrix form: $\\sum_n X_{nj} a_n = (X^T a)_j$, "
                    "$\\sum_d A_{jd} x_d = (A x)_j$, elementwise $a_j b_j$ and $f(a_j)$", prover=prover)
-        chain.result(f"grad.{name}", f"Gradient with respect to {name}",
+        chain.result(f"grad.{name}", f"{what} with respect to {name}",
                      {n: "a " + mf.describe(v) for n, v in parsed.leaves.items()})
-        results.append((name, matrix if is_vector else matrix.args[0]))
+        results.append((name, result(matrix)))
     for func in [fn for fn in MEANINGS if f_matrix.has(fn) or any(m.has(fn) for _, m in results)]:
         d.assume(*MEANINGS[func])
     for meaning in _row_meanings([f_matrix] + [m for _, m in results]):
