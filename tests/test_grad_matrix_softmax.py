@@ -374,3 +374,76 @@ def test_caret_T_is_the_transpose_where_a_matrix_is_named_T():
     (x, t) = (parsed.leaves["X"], parsed.leaves["T"])
     assert parsed.expr == mf.MSum(mf.MMul(mf.MT(x), t))
     assert x.args[1] == t.args[1]  # X^T T: X and T have the same number of rows
+
+
+# --- derivatives with respect to a scalar in matrix mode --------------------------------------------
+
+SCALAR_EXAMPLES = {
+    "ridge penalty": ("norm(X*w - t)^2 + lambda*norm(w)^2", "w,t", "X", "lambda",
+                      lambda e: np.sum((e["X"] @ e["w"] - e["t"]) ** 2) + e["lambda"] * np.sum(e["w"] ** 2),
+                      lambda n, d, k, rng: {"X": rng.normal(size=(n, d)), "w": rng.normal(size=(d, 1)),
+                                            "t": rng.normal(size=(n, 1)), "lambda": rng.uniform(0.1, 2)}),
+    "matrix penalty": ("norm(X*W - lambda*T)^2", "", "X,W,T", "lambda",
+                       lambda e: np.sum((e["X"] @ e["W"] - e["lambda"] * e["T"]) ** 2),
+                       lambda n, d, k, rng: {"X": rng.normal(size=(n, d)), "W": rng.normal(size=(d, k)),
+                                             "T": rng.normal(size=(n, k)), "lambda": rng.normal()}),
+    "softmax temperature": ("-sum(T .* log_softmax(beta*(X*W)))", "", "X,W,T", "beta",
+                            lambda e: -np.sum(e["T"] * _log_softmax_rows(e["beta"] * (e["X"] @ e["W"]))),
+                            lambda n, d, k, rng: {"X": rng.normal(size=(n, d)), "W": rng.normal(size=(d, k)),
+                                                  "T": _simplex_rows(rng, n, k), "beta": rng.uniform(0.2, 2)}),
+    "vector temperature": ("logsumexp(beta*(X*w))", "w", "X", "beta",
+                           lambda e: _lse(e["beta"] * (e["X"] @ e["w"]), 0)[0, 0],
+                           lambda n, d, k, rng: {"X": rng.normal(size=(n, d)), "w": rng.normal(size=(d, 1)),
+                                                 "beta": rng.uniform(0.2, 2)}),
+}
+
+
+def _scalar_derived(name):
+    key = ("scalar", name)
+    if key not in _CACHE:
+        text, vectors, matrices, wrt, *_ = SCALAR_EXAMPLES[name]
+        _CACHE[key] = grad(text, [wrt], [v for v in vectors.split(",") if v], matrices.split(","))
+    return _CACHE[key]
+
+
+@pytest.mark.parametrize("name", list(SCALAR_EXAMPLES))
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(1, 5), d=st.integers(1, 4), k=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_scalar_derivative_matches_finite_differences(name, n, d, k, seed):
+    text, vectors, matrices, wrt, loss, make = SCALAR_EXAMPLES[name]
+    env = make(n, d, k, np.random.default_rng(seed))
+    derivation = _scalar_derived(name)
+    assert derivation.verified
+    result = derivation.result(f"grad.{wrt}").expr
+    assert not result.has(sp.Sum, sp.Indexed)  # a matrix form, not an index form
+    h = 1e-6
+    fd = (loss({**env, wrt: env[wrt] + h}) - loss({**env, wrt: env[wrt] - h})) / (2 * h)
+    np.testing.assert_allclose(float(evaluate(result, env, {})), fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,form", [
+    ("ridge penalty", "norm(w)^2"),
+    ("softmax temperature", "sum((X*W) .* softmax(beta*(X*W))) - sum(T .* (X*W))"),
+])
+def test_scalar_derivatives_are_matrix_forms(name, form):
+    text, vectors, matrices, wrt, *_ = SCALAR_EXAMPLES[name]
+    vs, ms = [v for v in vectors.split(",") if v], matrices.split(",")
+    parsed, own = parse_shaped(form, vs, ms), parse_shaped(text, vs, ms).leaves
+    expected = parsed.expr.xreplace({leaf: own[n] for n, leaf in parsed.leaves.items()})  # the text's dimensions
+    assert _scalar_derived(name).result(f"grad.{wrt}").expr == expected
+
+
+def test_planted_frobenius_read_as_a_sum_is_refused(monkeypatch):
+    def wrong(e, leaves):  # sum_{r,c} A_rc^2 read as sum(A): wrong
+        (c, _, cols), (r, _, rows) = e.limits
+        body = e.function.base if e.function.is_Pow else e.function
+        return mf.MSum(back_translate.matrix(body, r, c, leaves, (rows, cols)))
+
+    monkeypatch.setattr(back_translate, "_sum_of_entries", wrong)
+    with pytest.raises(ProofError, match="in matrix form"):
+        grad("norm(X*W)^2 + lambda*norm(W)^2", ["lambda"], [], ["X", "W"])
+
+
+def test_a_scalar_of_an_expression_without_vectors_is_a_usage_error():
+    result = runner.invoke(app, ["grad", "x^2", "--wrt", "x", "--matrix", "W"])
+    assert result.exit_code == 2 and "x is a scalar" in result.output and "drop --vector/--matrix" in result.output

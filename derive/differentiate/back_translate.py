@@ -14,9 +14,17 @@ index form (free index :math:`i`)                      matrix form
 :math:`f(a_i)`                                         :math:`f(a)` (elementwise)
 =====================================================  ===========================================
 
-an entry :math:`c` free of :math:`i` as :math:`c\mathbf{1}`, and for scalars (no free index):
-:math:`\sum_k a_k b_k = a^T b`, :math:`\sum_k a_k =
-\operatorname{sum}(a)`. Then :math:`M a + M' a = (M + M')a` collects a common right factor.
+(and :math:`\sum_k F_{ik} a_k \to F a` for any matrix form F), an entry :math:`c` free of
+:math:`i` as :math:`c\mathbf{1}`, and for scalars (no free index): :math:`\sum_k a_k b_k = a^T b`,
+:math:`\sum_k a_k = \operatorname{sum}(a)`, :math:`\sum_k a_k^2 = \lVert a\rVert^2`, over two
+indices :math:`\sum_{r,c} A_{rc}^2 = \lVert A\rVert^2` and :math:`\sum_{r,c} A_{rc} =
+\operatorname{sum}(A)`. Then :math:`M a + M' a = (M + M')a` collects a common right factor.
+
+Entries with two free indices :math:`(r, c)` have their own table (:data:`MATRIX_PATTERNS`):
+:math:`M_{rc} \to M`, :math:`M_{cr} \to M^T`, sums, :math:`\sum_k A_{rk} B_{kc} \to AB`, the
+softmax of each row :math:`e^{A_{rc}} / \sum_k e^{A_{rk}} \to \operatorname{softmax}(A)`, a row's
+normaliser taken into a sum over the row (:math:`\operatorname{softmax}(A) B`), outer and
+elementwise products, elementwise functions.
 
 A pattern is a claim like an entry of the derivative table: the derivation proves the matrix
 form equal to the index form (numerically at random sizes), so a wrong pattern is refused.
