@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import sympy as sp
@@ -253,18 +253,49 @@ def _read_scalar(e: sp.Basic, leaves: dict) -> sp.Basic:
     return out
 
 
-def _target(target: sp.Basic, leaves: dict):
-    """For a vector, matrix or scalar ``target``: the variable differentiated by (an entry
-    :math:`w_j`, :math:`W_{ij}`, or the scalar), the ranges of its indices, how the last index
-    form is read as a matrix form, the last step's expression, and the result."""
-    if not isinstance(target, mf.MV):
-        return (target, {}, lambda e: _read_scalar(e, leaves), lambda m: m, lambda m: m)
-    base, rows, cols = target.args
-    if cols == 1:
-        return (base[J], {J: rows}, lambda e: vector(e, J, leaves, rows), lambda m: mf.MatrixEntry(m, J),
-                lambda m: m)
-    return (base[I, J], {I: rows, J: cols},
-            lambda e: mf.MatrixEntry(matrix_form(e, I, J, leaves, (rows, cols)), I, J), lambda m: m, lambda m: m.args[0])
+@dataclass(frozen=True)
+class _Target:
+    """What ``--wrt`` names, as differentiated: a vector w (by its entry :math:`w_j`), a matrix W
+    (by :math:`W_{ij}`) or a scalar."""
+
+    #: The declared leaf, or the scalar symbol.
+    target: sp.Basic
+    leaves: dict
+
+    @property
+    def kind(self) -> str:
+        if not isinstance(self.target, mf.MV):
+            return "scalar"
+        return "vector" if self.target.args[2] == 1 else "matrix"
+
+    @property
+    def variable(self) -> sp.Basic:
+        """The variable of the index rules: :math:`w_j`, :math:`W_{ij}` or the scalar."""
+        if self.kind == "scalar":
+            return self.target
+        base = self.target.args[0]
+        return base[J] if self.kind == "vector" else base[I, J]
+
+    @property
+    def ranges(self) -> dict:
+        """The free indices and their dimensions."""
+        if self.kind == "scalar":
+            return {}
+        rows, cols = self.target.args[1:]
+        return {J: rows} if self.kind == "vector" else {I: rows, J: cols}
+
+    def read(self, e: sp.Basic) -> sp.Basic:
+        """The derivative ``e`` (index form) as the last step shows it: the entry of a matrix form."""
+        if self.kind == "scalar":
+            return _read_scalar(e, self.leaves)
+        rows, cols = self.target.args[1:]
+        if self.kind == "vector":
+            return mf.MatrixEntry(vector(e, J, self.leaves, rows), J)
+        return mf.MatrixEntry(matrix_form(e, I, J, self.leaves, (rows, cols)), I, J)
+
+    def result(self, shown: sp.Basic) -> sp.Basic:
+        """The gradient itself from the last step's expression (the entry taken off)."""
+        return shown.args[0] if isinstance(shown, mf.MatrixEntry) else shown
 
 
 def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices: Sequence[str], *,
@@ -281,9 +312,9 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
     f_matrix = parsed.expr
     f_index = mf.name_indices(mf.index_form(f_matrix))
     dims = sorted({d for leaf in parsed.leaves.values() for d in leaf.args[1:] if d != 1}, key=str)
-    kinds = {name: _target(target, parsed.leaves) for name, target in targets}
+    kinds = {name: _Target(target, parsed.leaves) for name, target in targets}
     candidates = distributions.candidates(parsed.leaves)
-    derived = {name: _derivative_steps(f_index, kinds[name][0], candidates) for name, _ in targets}
+    derived = {name: _derivative_steps(f_index, kinds[name].variable, candidates) for name, _ in targets}
     needed = tuple(leaf for leaf in candidates if any(leaf in used for _, used in derived.values()))
     ctx = ProofContext(definitions=DEFINITIONS + (mf.index_form,), points=2,
                        identities=tuple(distributions.sums_to_one(leaf) for leaf in needed),
@@ -302,9 +333,10 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
         d.assume(f"{to_latex(s)} \\in \\mathbb{{R}}", f"{to_text(s)} is real")
     results = []
     for name, target in targets:
-        x, ranges, read, last_step, result = kinds[name]
-        prover = prove_at_sizes(dims, ranges, parsed.leaves)
-        what = "Gradient" if isinstance(target, mf.MV) else "Derivative"
+        kind = kinds[name]
+        x = kind.variable
+        prover = prove_at_sizes(dims, kind.ranges, parsed.leaves)
+        what = "Derivative" if kind.kind == "scalar" else "Gradient"
         chain = d.chain(f"{what} with respect to {name}", sp.Derivative(f_matrix, x))
         chain.step(sp.Derivative(lecture_order(f_index), x),
                    "in index form: $(Xw)_n = \\sum_d X_{nd} w_d$, $(A^T)_{nd} = A_{dn}$, "
@@ -316,18 +348,18 @@ def matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str], matrices:
             last = new
         try:
             try:
-                matrix = read(last)
+                matrix = kind.read(last)
             except NoMatrixForm:  # the products in the sums multiplied out, then read again
-                matrix = read(_distribute(_expand_bodies(last)))
+                matrix = kind.read(_distribute(_expand_bodies(last)))
         except NoMatrixForm as exc:
             raise GradError(f"derive grad found the gradient in index form but cannot write it in matrix "
                             f"form ({exc})", hint="differentiate in index notation instead (--wrt w_j)") from None
-        chain.step(last_step(matrix),
+        chain.step(matrix,
                    "in matrix form: $\\sum_n X_{nj} a_n = (X^T a)_j$, "
                    "$\\sum_d A_{jd} x_d = (A x)_j$, elementwise $a_j b_j$ and $f(a_j)$", prover=prover)
         chain.result(f"grad.{name}", f"{what} with respect to {name}",
                      {n: "a " + mf.describe(v) for n, v in parsed.leaves.items()})
-        results.append((name, result(matrix)))
+        results.append((name, kind.result(matrix)))
     for func in [fn for fn in MEANINGS if f_matrix.has(fn) or any(m.has(fn) for _, m in results)]:
         d.assume(*MEANINGS[func])
     for meaning in _row_meanings([f_matrix] + [m for _, m in results]):
