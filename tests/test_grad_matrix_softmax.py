@@ -122,6 +122,10 @@ EXAMPLES = {
         "-sum(T .* log_softmax(X*W))", "", "X,W,T", "X",
         lambda e: -np.sum(e["T"] * _log_softmax_rows(e["X"] @ e["W"])),
         lambda n, d, k, rng: _matrices(n, d, k, rng, lambda r, n, k: {"T": _simplex_rows(r, n, k)})),
+    "multiclass cross-entropy in T": (  # -log_softmax(XW): no row sum of T, any real T
+        "-sum(T .* log_softmax(X*W))", "", "X,W,T", "T",
+        lambda e: -np.sum(e["T"] * _log_softmax_rows(e["X"] @ e["W"])),
+        lambda n, d, k, rng: _matrices(n, d, k, rng, lambda r, n, k: {"T": r.normal(size=(n, k))})),
     "cross-entropy, rows not distributions": (
         "-sum(Y .* log_softmax(X*W))", "", "X,W,Y", "W",
         lambda e: -np.sum(e["Y"] * _log_softmax_rows(e["X"] @ e["W"])),
@@ -213,10 +217,15 @@ def _as_matrix_form(text, vectors, matrices):
     ("row logsumexp", "X^T*softmax(X*W)"),
     ("multiclass cross-entropy in X", "(softmax(X*W) - T)*W^T"),
     ("row logsumexp in X", "softmax(X*W)*W^T"),
+    ("multiclass cross-entropy in T", "logsumexp(X*W)*ones^T - X*W"),
 ])
 def test_matrix_results_are_the_lecture_forms(name, form):
     text, vectors, matrices, wrt, *_ = EXAMPLES[name]
-    expected = _as_matrix_form(form, [], matrices.split(","))
+    expected = _as_matrix_form(form, ["ones"], matrices.split(","))
+    ones = [leaf for n, leaf in parse_shaped(f"sum({form})", ["ones"], matrices.split(",")).leaves.items()
+            if n == "ones"]
+    if ones:  # the vector of ones, written as a declared vector of the expected shape
+        expected = expected.xreplace({ones[0]: mf.MOnes(ones[0].args[1])})
     assert derived(name).result(f"grad.{wrt}").expr == expected
 
 
@@ -243,6 +252,7 @@ def _distribution_assumed(d, name):
     ("regularised cross-entropy", "T", True),
     ("vector cross-entropy", "t", True),
     ("multinomial loss", "T", False),  # sum(logsumexp(XW)) - sum(T .* XW): no row sum left
+    ("multiclass cross-entropy in T", "T", False),
     ("expected softmax", "T", False),
     ("cross-entropy, rows not distributions", "Y", False),  # only t and T are targets
     ("vector cross-entropy, not a distribution", "y", False),

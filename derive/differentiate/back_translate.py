@@ -128,7 +128,20 @@ def _row_sums(e, i, leaves, size=None):
     return mf.MMul(matrix(left, i, k, leaves, (size, hi)), vector(right, k, leaves, hi))
 
 
-PATTERNS: list[Pattern] = [_declared_vector, _matrix_times_vector, _row_sums, _sum_of_vectors, _product, _elementwise]
+def _row_logsumexp(e, i, leaves, size=None):
+    r""":math:`\log \sum_{k=1}^{C} e^{A_{ik}} \to \operatorname{logsumexp}(A)_i`, the logsumexp of each
+    row of a matrix form A with C columns (a column vector)."""
+    if not (isinstance(e, sp.log) and isinstance(e.args[0], sp.Sum) and len(e.args[0].limits) == 1):
+        return None
+    (k, lo, hi), body = e.args[0].limits[0], e.args[0].function
+    if not (lo == 1 and isinstance(body, sp.exp) and i in body.free_symbols and k in body.free_symbols):
+        return None
+    rows = matrix(body.args[0], i, k, leaves, (size, hi))
+    return mf.MRowLogSumExp(rows) if mf.shape(rows)[1] == hi else None
+
+
+PATTERNS: list[Pattern] = [_declared_vector, _matrix_times_vector, _row_sums, _sum_of_vectors, _product,
+                           _row_logsumexp, _elementwise]
 
 
 def vector(e: sp.Basic, i: sp.Symbol, leaves: dict, size: sp.Basic | None = None) -> sp.Basic:
