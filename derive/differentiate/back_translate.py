@@ -113,7 +113,6 @@ def _elementwise(e, i, leaves, size=None):
     return None
 
 
-#: The patterns for an entry with a free index, in the order they are tried.
 def _row_sums(e, i, leaves, size=None):
     r""":math:`\sum_k F_{ik} a_k \to F a` for any matrix form F (:math:`\sum_k F_{ik} \to F\mathbf{1}`):
     the factors with i (and k) read as the matrix F, the others as the vector a."""
@@ -140,6 +139,7 @@ def _row_logsumexp(e, i, leaves, size=None):
     return mf.MRowLogSumExp(rows) if mf.shape(rows)[1] == hi else None
 
 
+#: The patterns for an entry with a free index, in the order they are tried.
 PATTERNS: list[Pattern] = [_declared_vector, _matrix_times_vector, _row_sums, _sum_of_vectors, _product,
                            _row_logsumexp, _elementwise]
 

@@ -136,7 +136,7 @@ def _multiply_out(expr: sp.Basic) -> sp.Basic:
 
 
 def _simplifications(targets: Sequence[mf.MV]) -> tuple:
-    """:data:`MATRIX_SIMPLIFICATIONS`, with, for the possible target distributions ``targets``, the
+    r""":data:`MATRIX_SIMPLIFICATIONS`, with, for the possible target distributions ``targets``, the
     bodies multiplied out and :math:`\sum_k T_{nk} = 1` before the sums are combined."""
     if not targets:
         return MATRIX_SIMPLIFICATIONS
