@@ -136,8 +136,9 @@ EXAMPLES = {
                                               "t": rng.normal(size=(n, 1))}),
     "softmax cross-entropy": ("-t^T*log_softmax(X*w)", "w,t", "X", "w",
                               lambda e: -(e["t"].T @ (e["X"] @ e["w"] - np.log(np.sum(np.exp(e["X"] @ e["w"])))))[0, 0],
+                              # t is a distribution (the derivation uses sum(t) = 1 and says so)
                               lambda n, d, rng: {"X": rng.normal(size=(n, d)), "w": rng.normal(size=(d, 1)),
-                                                 "t": rng.uniform(size=(n, 1))}),
+                                                 "t": rng.dirichlet(np.ones(n)).reshape(n, 1)}),
     "residual norm": ("norm(A*x - b)", "x,b", "A", "x",
                       lambda e: np.linalg.norm(e["A"] @ e["x"] - e["b"]),
                       lambda n, d, rng: {"A": rng.normal(size=(n, d)), "x": rng.normal(size=(d, 1)),

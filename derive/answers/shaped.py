@@ -188,7 +188,8 @@ class _ShapedBuild(ps._Build):
 
     def pow(self, meta, ch):
         base, exp = ch[0], ch[2]
-        if exp is ps._TRANSPOSE:
+        if exp is ps._TRANSPOSE or (isinstance(exp, mf.MV) and exp.args[0].label.name == "T"):
+            # ^T is the transpose even where a matrix is named T (a matrix is never an exponent)
             return self._as_scalar(mf.MT(base)) if mf.is_matrix(base) else base
         base = self._scalar(base, meta)
         if mf.is_matrix(base) and not mf.is_matrix(exp) and ch[1].value == ".^":  # elementwise power
