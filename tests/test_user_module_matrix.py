@@ -16,7 +16,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.special import expit, logsumexp, softmax
+from scipy.special import expit, log_softmax, logsumexp, softmax
 
 from derive.codegen import matrix_rules as mr
 from derive.codegen.matrix_module import generate_matrix_module
@@ -34,6 +34,8 @@ LOG_COSH = "sum(log(cosh(X*w - t)))"
 PSEUDO_HUBER = "sum(sqrt(1 + (X*w - t).^2) - 1)"
 QUADRATIC = "x^T*A*x"
 FROBENIUS = "norm(X*W - T)^2"
+MULTICLASS = "-sum(T .* log_softmax(X*W))"
+POISSON = "sum(exp(X*w)) - sum(t .* (X*w))"
 
 SHAPES = {  # text -> (vectors, matrices, wrt)
     LOGISTIC: (["w", "t"], ["X"], ["w"]),
@@ -44,6 +46,8 @@ SHAPES = {  # text -> (vectors, matrices, wrt)
     PSEUDO_HUBER: (["w", "t"], ["X"], ["w"]),
     QUADRATIC: (["x"], ["A"], ["x"]),
     FROBENIUS: ([], ["X", "W", "T"], ["W"]),
+    MULTICLASS: ([], ["X", "W", "T"], ["W"]),
+    POISSON: (["w", "t"], ["X"], ["w"]),
 }
 
 
@@ -57,7 +61,9 @@ def _parts(text):
 
 def _generate(text, force=False):
     value, gradients = _parts(text)
-    return generate_matrix_module(value, gradients, expression_text=text, command="pytest", force=force)
+    distributions = ["T"] if text == MULTICLASS else []  # the derivation assumes each row of T sums to 1
+    return generate_matrix_module(value, gradients, expression_text=text, command="pytest",
+                                  distributions=distributions, force=force)
 
 
 _CACHE: dict = {}
@@ -102,6 +108,12 @@ def _reference(text, v):
     if text == FROBENIUS:
         r = v["X"] @ v["W"] - v["T"]
         return np.sum(r * r), [2 * v["X"].T @ r]
+    if text == MULTICLASS:
+        z = v["X"] @ v["W"]
+        return -np.sum(v["T"] * log_softmax(z, axis=1)), [v["X"].T @ (softmax(z, axis=1) - v["T"])]
+    if text == POISSON:
+        z = v["X"] @ v["w"]
+        return np.sum(np.exp(z) - v["t"] * z), [v["X"].T @ (np.exp(z) - v["t"])]
     raise KeyError(text)
 
 
@@ -111,6 +123,12 @@ def _variables(text, rng, n, d, scale):
         return {"A": rng.normal(0, 1, (d, d)), "x": scale * rng.normal(0, 1, d)}
     if text == FROBENIUS:
         return {"X": rng.normal(0, 1, (n, d)), "W": scale * rng.normal(0, 1, (d, 3)), "T": rng.normal(0, 1, (n, 3))}
+    if text == MULTICLASS:  # one-hot rows: the labels of multiclass logistic regression
+        return {"X": rng.normal(0, 1, (n, d)), "W": scale * rng.normal(0, 1, (d, 3)),
+                "T": np.eye(3)[rng.integers(0, 3, n)]}
+    if text == POISSON:  # e^{Xw} must stay finite: counts, and a moderate w
+        return {"X": rng.normal(0, 1, (n, d)), "w": min(scale, 10.0) * rng.normal(0, 1, d),
+                "t": rng.poisson(2.0, n).astype(float)}
     out = {"X": rng.normal(0, 1, (n, d)), "w": scale * rng.normal(0, 1, d), "t": rng.normal(0, 1, n)}
     if text == BCE:
         out["t"] = rng.integers(0, 2, n).astype(float)
@@ -202,18 +220,18 @@ def test_logistic_module_agrees_with_mpmath_at_extreme_inputs(scale):
     assert np.all(np.abs(got - truth) <= 1e-12 * np.max(np.abs(truth)) + 1e-300)
 
 
-@pytest.mark.parametrize("text", [LOGISTIC, LSE, BCE, LOG_COSH])
+@pytest.mark.parametrize("text", [LOGISTIC, LSE, BCE, LOG_COSH, MULTICLASS])
 def test_nan_free_where_the_naive_formula_overflows(text):
     _, ns = _module(text)
     v = _variables(text, np.random.default_rng(3), 5, 3, 1000.0)
     with np.errstate(all="ignore"):
-        naive_exp = np.exp(np.abs(v["X"] @ v["w"])).max()
+        naive_exp = np.exp(np.abs(v["X"] @ (v["W"] if text == MULTICLASS else v["w"]))).max()
     assert naive_exp == np.inf  # e^{Xw} itself overflows here
     assert np.isfinite(ns["value"](**v))
     assert np.all(np.isfinite(ns["gradient"](**v)))
 
 
-@pytest.mark.parametrize("text", [LOGISTIC, RIDGE, PSEUDO_HUBER, FROBENIUS])
+@pytest.mark.parametrize("text", [LOGISTIC, RIDGE, PSEUDO_HUBER, FROBENIUS, MULTICLASS, POISSON])
 def test_gradient_matches_central_differences_of_value(text):
     _, ns = _module(text)
     v = _variables(text, np.random.default_rng(11), 4, 3, 1.0)
@@ -377,3 +395,16 @@ def test_softmax_minus_a_one_hot_target_keeps_its_digits():
         r_ = [mpmath.exp(v) / total - mpmath.mpf(float(ti)) for v, ti in zip(z, t)]
         truth = [float(mpmath.fsum(mpmath.mpf(float(X[n, j])) * r_[n] for n in range(3))) for j in range(2)]
     np.testing.assert_allclose(ns["gradient"](X=X, w=w, t=t), truth, rtol=1e-13)
+
+
+def test_a_scalar_variable_of_a_matrix_expression_can_be_differentiated_too(tmp_path):
+    out = tmp_path / "ridge.py"
+    result = _run(RIDGE, "--matrix", "X", "--vector", "w,t", "--wrt", "lambda", "--wrt", "w", "--numpy", str(out))
+    assert result.exit_code == 0, result.output
+    ns: dict = {}
+    exec(compile(out.read_text(), str(out), "exec"), ns)
+    assert ns["_SCALARS"] == ("lambda",) and ns["WRT"] == ("lambda", "w")
+    v = _variables(RIDGE, np.random.default_rng(2), 5, 3, 1.0)
+    d_lambda, d_w = ns["gradient"](**v)
+    assert isinstance(d_lambda, float) and d_lambda == pytest.approx(v["w"] @ v["w"], rel=1e-14)
+    np.testing.assert_allclose(d_w, _reference(RIDGE, v)[1][0], rtol=1e-12)

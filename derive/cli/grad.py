@@ -210,10 +210,13 @@ def _module(expression: str, derivation, command: str, force: bool):
 
 def _matrix_module(expression: str, derivation, value, gradients, command: str, force: bool):
     """The checked module of a matrix derivation (gradients by vectors, matrices or scalars)."""
+    import sympy as sp
+
     from derive.differentiate.matrix_forms import MV
 
-    leaves = {leaf.args[0].label.name: leaf for leaf in value.atoms(MV)}
-    pairs = [(leaves.get(x.name, x), g) for x, g in gradients]
+    variables = {s.name: s for s in value.free_symbols if isinstance(s, sp.Symbol)}
+    variables.update({leaf.args[0].label.name: leaf for leaf in value.atoms(MV)})
+    pairs = [(variables.get(x.name, x), g) for x, g in gradients]
     return _checked_matrix_module(expression, derivation, value, pairs, command, force)
 
 
@@ -223,7 +226,8 @@ def _checked_matrix_module(expression: str, derivation, value, pairs, command: s
     from derive.codegen.matrix_module import generate_matrix_module
     from derive.codegen.user_module import UnstableModuleError
 
-    said = [re.search(r"(\w+) is a distribution", a.text) for a in derivation.assumptions]
+    # "t is a distribution ...", "each row of T (N×P) is a distribution ..."
+    said = [re.search(r"(\w+)(?: \([^)]*\))? is a distribution", a.text) for a in derivation.assumptions]
     try:
         return generate_matrix_module(value, pairs, expression_text=expression, command=command,
                                       distributions=[m.group(1) for m in said if m], force=force)

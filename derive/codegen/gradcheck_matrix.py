@@ -64,9 +64,9 @@ def matrix_expression_target(text: str, wrt: list[str], vectors: list[str], matr
     derivation = grad(text, wrt, vectors, matrices)
     value = for_codegen(derivation.steps[0].lhs.expr)
     (result,) = derivation.results
-    leaves = {leaf.args[0].label.name: leaf for leaf in value.atoms(mf.MV)}
-    name = result.lhs.variables[0].name
-    variable = leaves.get(name, result.lhs.variables[0])
+    variables = {s.name: s for s in value.free_symbols if isinstance(s, sp.Symbol)}
+    variables.update({leaf.args[0].label.name: leaf for leaf in value.atoms(mf.MV)})
+    variable = variables.get(result.lhs.variables[0].name, result.lhs.variables[0])
     gradient = for_codegen(result.expr)
     all_leaves, scalars = matrix_variables(value, [(variable, gradient)])
     return MatrixExpressionTarget(value, variable, gradient, all_leaves, scalars)

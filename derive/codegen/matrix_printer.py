@@ -44,13 +44,19 @@ def _shifted(a, axis):
     """(m, d, e, s) along ``axis``: m = max(a), d = a - m (<= 0, exactly 0 at every maximum),
     e = e^d, and s = sum(e) - 1 summed without cancellation (the e below the maximum plus the
     number of further maxima), so that sum(e) = 1 + s."""
-    m = numpy.max(a, axis=axis, keepdims=True)
-    d = a - m
+    b = a if axis == 1 else a.T  # reduce over the columns of b
+    if b.shape[1] <= 16:  # a few columns: elementwise maxima (a reduction over a short axis is slow)
+        m = b[:, :1].copy()
+        for k in range(1, b.shape[1]):
+            numpy.maximum(m, b[:, k:k + 1], out=m)
+    else:
+        m = numpy.max(b, axis=1, keepdims=True)
+    d = b - m
     e = numpy.exp(d)
     top = d == 0.0
-    s = (numpy.sum(numpy.where(top, 0.0, e), axis=axis, keepdims=True)
-         + (numpy.sum(top, axis=axis, keepdims=True) - 1.0))
-    return m, d, e, s
+    ones = numpy.ones((b.shape[1], 1))  # row sums as matrix products (BLAS)
+    s = numpy.where(top, 0.0, e) @ ones + (top @ ones - 1.0)
+    return (m, d, e, s) if axis == 1 else (m.T, d.T, e.T, s.T)
 
 
 def _lse(sh):
@@ -204,20 +210,26 @@ class MatrixKernel:
             return self._scalar_symbol(node.args[0], operands) * self._fuse(node.args[1], operands)
         return self._operand(self.array(node), operands)
 
-    @staticmethod
-    def _operand(name: str, operands: dict) -> sp.Symbol:
-        """A fresh real symbol standing for the array or float ``name`` in a scalar formula."""
-        symbol = sp.Symbol(f"_op{len(operands)}", real=True)
+    def _operand(self, name: str, operands: dict) -> sp.Symbol:
+        """A real symbol standing for the array or float ``name`` in a scalar formula (one per
+        name in a formula; unique in the kernel, so that formulas nested in one another's
+        operands never share a symbol)."""
         for s, n in operands.items():
             if n == name:
                 return s
+        self._count += 1
+        symbol = sp.Symbol(f"_op{self._count}", real=True)
         operands[symbol] = name
         return symbol
 
     def _scalar_symbol(self, expr: sp.Basic, operands: dict) -> sp.Basic:
-        """A scalar inside an elementwise formula: its matrix nodes (norms, sums) as symbols."""
-        return expr.replace(lambda e: isinstance(e, _SCALAR_NODES),
-                            lambda n: self._operand(self.scalar_node(n), operands))
+        """A scalar inside an elementwise formula: its outermost matrix nodes (norms, sums) as
+        symbols (a node inside another is computed with the outer one, not replaced here)."""
+        if isinstance(expr, _SCALAR_NODES):
+            return self._operand(self.scalar_node(expr), operands)
+        if not expr.args or not expr.has(*_SCALAR_NODES):
+            return expr
+        return expr.func(*[self._scalar_symbol(a, operands) for a in expr.args])
 
     # --- scalars -----------------------------------------------------------------------------
 

@@ -11,11 +11,13 @@ For each matrix function below, in one run:
    user types from the derivation: ``1/(1 + exp(-z))``, ``log(sum(exp(z)))``), and of
    ``jax.grad`` of the formula as written in ``jax.numpy`` (float64; when jax is installed);
 3. speed: time of the generated ``gradient`` over the textbook NumPy gradient and over jitted
-   ``jax.grad``, with X of 1e6 entries (100000 x 10), best of 5 (goal <= 1.5 against NumPy).
+   ``jax.grad``, with X of 1e6 entries (100000 x 10; W 10 x 5 for the multinomial loss), best of
+   5 (goal <= 1.5 against NumPy).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import warnings
@@ -68,22 +70,36 @@ FUNCTIONS = {
         "sum(sqrt(1 + (X*w - t).^2) - 1)", ["w", "t"], ["X"],
         lambda j, v: j.sum(j.sqrt(1 + (v["X"] @ v["w"] - v["t"]) ** 2) - 1),
         lambda v: v["X"].T @ ((v["X"] @ v["w"] - v["t"]) / np.sqrt(1 + (v["X"] @ v["w"] - v["t"]) ** 2)), "real"),
+    "multinomial logistic": (
+        "-sum(T .* log_softmax(X*W))", [], ["X", "W", "T"],
+        lambda j, v: -j.sum(v["T"] * j.log(j.exp(v["X"] @ v["W"])
+                                           / j.sum(j.exp(v["X"] @ v["W"]), axis=1, keepdims=True))),
+        lambda v: v["X"].T @ (np.exp(v["X"] @ v["W"]) / np.sum(np.exp(v["X"] @ v["W"]), axis=1, keepdims=True)
+                              - v["T"]), "onehot"),
     "Poisson": (
-        "sum(exp(X*w)) - t^T*(X*w)", ["w", "t"], ["X"],
+        "sum(exp(X*w)) - sum(t .* (X*w))", ["w", "t"], ["X"],
         lambda j, v: j.sum(j.exp(v["X"] @ v["w"])) - v["t"] @ (v["X"] @ v["w"]),
         lambda v: v["X"].T @ (np.exp(v["X"] @ v["w"]) - v["t"]), "count"),
 }
 
 
+def _wrt(matrices):
+    return "W" if "W" in matrices else "w"
+
+
 def _parts(text, vectors, matrices):
-    d = grad(text, ["w"], vectors, matrices)
+    d = grad(text, [_wrt(matrices)], vectors, matrices)
     value = for_codegen(d.steps[0].lhs.expr)
     leaves = {leaf.args[0].label.name: leaf for leaf in value.atoms(mf.MV)}
-    return value, [(leaves["w"], for_codegen(r.expr)) for r in d.results]
+    said = [re.search(r"(\w+)(?: \([^)]*\))? is a distribution", a.text) for a in d.assumptions]
+    distributions = [m.group(1) for m in said if m]
+    return value, [(leaves[_wrt(matrices)], for_codegen(r.expr)) for r in d.results], distributions
 
 
 def _inputs(kind, n, d, rng):
     v = {"X": rng.normal(0, 1, (n, d)), "w": rng.normal(0, 1, d) / np.sqrt(d)}
+    if kind == "onehot":
+        return {"X": v["X"], "W": rng.normal(0, 1, (d, 5)) / np.sqrt(d), "T": np.eye(5)[rng.integers(0, 5, n)]}
     if kind == "pm1":
         v["t"] = np.where(rng.random(n) < 0.5, -1.0, 1.0)
     elif kind == "01":
@@ -95,8 +111,8 @@ def _inputs(kind, n, d, rng):
     return v
 
 
-def _jax(value_fn, has_lambda):
-    """(value, gradient) of the formula as written, jax.grad in float64; None without jax."""
+def _jax(value_fn, key):
+    """(value, gradient by ``key``) of the formula as written, jax.grad in float64; None without jax."""
     try:
         import jax
         import jax.numpy as jnp
@@ -104,17 +120,17 @@ def _jax(value_fn, has_lambda):
         return None
     jax.config.update("jax_enable_x64", True)
 
-    def f(w, rest):
-        return value_fn(jnp, {**rest, "w": w})
+    def f(x, rest):
+        return value_fn(jnp, {**rest, key: x})
 
     g = jax.jit(jax.grad(f))
-    return (lambda **v: float(f(jnp.asarray(v["w"]), {k: jnp.asarray(a) for k, a in v.items() if k != "w"})),
-            lambda **v: np.asarray(g(jnp.asarray(v["w"]), {k: jnp.asarray(a) for k, a in v.items() if k != "w"})))
+    return (lambda **v: float(f(jnp.asarray(v[key]), {k: jnp.asarray(a) for k, a in v.items() if k != key})),
+            lambda **v: np.asarray(g(jnp.asarray(v[key]), {k: jnp.asarray(a) for k, a in v.items() if k != key})))
 
 
-def _checked(namespace, value, gradients):
+def _checked(namespace, value, gradients, distributions):
     leaves, scalars = matrix_variables(value, gradients)
-    report = check_matrix_module(namespace, value, gradients, leaves, scalars)
+    report = check_matrix_module(namespace, value, gradients, leaves, scalars, distributions)
     worst = report.outputs[1]
     return np.inf if worst.failure else worst.checked
 
@@ -131,9 +147,10 @@ def _time(f, repeat=5):
 def run(name):
     text, vectors, matrices, jax_value, numpy_grad, kind = FUNCTIONS[name]
     t0 = time.perf_counter()
-    value, gradients = _parts(text, vectors, matrices)
+    value, gradients, distributions = _parts(text, vectors, matrices)
     try:
-        module = generate_matrix_module(value, gradients, expression_text=text, command="bench")
+        module = generate_matrix_module(value, gradients, expression_text=text, command="bench",
+                                        distributions=distributions)
         status = "ok"
     except UnstableModuleError as exc:
         module, status = None, "refused"
@@ -142,11 +159,11 @@ def run(name):
     ours: dict = {}
     if module is not None:
         exec(compile(module.source, "<bench module>", "exec"), ours)
-    err_ours = _checked(ours, value, gradients) if module is not None else np.inf
+    err_ours = _checked(ours, value, gradients, distributions) if module is not None else np.inf
     textbook = {"value": lambda **v: float(jax_value(np, v)), "gradient": lambda **v: numpy_grad(v)}
-    err_numpy = _checked(textbook, value, gradients)
-    jx = _jax(jax_value, "lambda" in text)
-    err_jax = np.nan if jx is None else _checked({"value": jx[0], "gradient": jx[1]}, value, gradients)
+    err_numpy = _checked(textbook, value, gradients, distributions)
+    jx = _jax(jax_value, _wrt(matrices))
+    err_jax = np.nan if jx is None else _checked({"value": jx[0], "gradient": jx[1]}, value, gradients, distributions)
     v = _inputs(kind, 100_000, 10, np.random.default_rng(0))
     if "lambda" in text:
         v["lambda"] = 0.5
