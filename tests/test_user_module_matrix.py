@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from scipy.special import expit, log_softmax, logsumexp, softmax
 
 from derive.codegen import matrix_rules as mr
+from derive.codegen.rewriting import Rule
 from derive.codegen.matrix_module import generate_matrix_module
 from derive.codegen.user_module import UnstableModuleError
 from derive.derivation import ProofError
@@ -150,7 +151,7 @@ def test_matrix_rules_are_proved_on_their_templates_and_outputs():
 
 def test_a_wrong_matrix_rule_is_refused():
     v = mr._V
-    wrong = mr.MatrixRule("half_lse", "wrong on purpose", mr.LOG_SUM_EXP.query,
+    wrong = Rule("half_lse", "wrong on purpose", mr.LOG_SUM_EXP.query,
                           lambda e: mf.MLogSumExp(mf.MScale(sp.Rational(1, 2), e.args[0].args[0].args[1])),
                           (mr.LOG_SUM_EXP.template[0], mf.MLogSumExp(mf.MScale(sp.Rational(1, 2), v))))
     with pytest.raises(ProofError, match="half_lse"):

@@ -20,25 +20,12 @@ import textwrap
 import sympy as sp
 
 from derive.codegen.matrix_rules import MSoftmaxComplement
-from derive.codegen.user_printer import UserPrinter
+from derive.codegen.user_printer import STABLE_FUNCTIONS, UserPrinter
 from derive.differentiate import matrix_forms as mf
 
 #: Helpers written into every matrix module (NumPy only); ``axis`` 0 for a column vector, 1 for
 #: the rows of a matrix.
-MATRIX_HELPERS = '''
-def _sigmoid(u):
-    """1 / (1 + e^-u), sign-split: only e^-|u| <= 1 is formed (no overflow, subnormals kept)."""
-    e = numpy.exp(-numpy.abs(u))
-    return numpy.where(u >= 0.0, 1.0, e) / (1.0 + e)
-
-
-def _logsumexp(*terms):
-    """log(sum_i e^{a_i}) of a few arrays, max-shifted pairwise (numpy.logaddexp)."""
-    out = terms[0]
-    for a in terms[1:]:
-        out = numpy.logaddexp(out, a)
-    return out
-
+MATRIX_HELPERS = STABLE_FUNCTIONS + '''
 
 def _shifted(a, axis):
     """(m, d, e, s) along ``axis``: m = max(a), d = a - m (<= 0, exactly 0 at every maximum),

@@ -22,11 +22,9 @@ of a matrix derivation are; and so is what its code does to the template.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import sympy as sp
 
+from derive.codegen.rewriting import Rule, apply_rules
 from derive.differentiate import matrix_forms as mf
 
 _N, _P = sp.Symbol("N", integer=True, positive=True), sp.Symbol("P", integer=True, positive=True)
@@ -34,21 +32,6 @@ _V = mf.MV(sp.IndexedBase("v", real=True), _N, mf.ONE)
 _A = mf.MV(sp.IndexedBase("A", real=True), _N, _P)
 _T = mf.MV(sp.IndexedBase("T", real=True), _N, _P)
 _U = sp.Dummy("u", real=True)
-
-
-@dataclass(frozen=True)
-class MatrixRule:
-    """Replace every subexpression matching ``query`` by ``value(subexpression)``; ``template``
-    is the instance ``(before, after)`` that is proved."""
-
-    name: str
-    identity: str
-    query: Callable[[sp.Basic], bool]
-    value: Callable[[sp.Basic], sp.Basic]
-    template: tuple[sp.Basic, sp.Basic]
-
-    def __call__(self, expr: sp.Basic) -> sp.Basic:
-        return expr.replace(self.query, self.value)
 
 
 def _is_map_of(node: sp.Basic, func) -> bool:
@@ -66,14 +49,14 @@ def _is_log_sum_exp(e: sp.Basic) -> bool:
     return _is_map_of(inner, sp.exp) and mf.shape(inner)[1] == 1
 
 
-LOG_SUM_EXP = MatrixRule(
+LOG_SUM_EXP = Rule(
     "log_sum_exp", r"\log\sum_k e^{v_k} = \operatorname{logsumexp}(v), computed max-shifted",
     _is_log_sum_exp,
     lambda e: mf.MLogSumExp(e.args[0].args[0].args[1]),
     (sp.log(mf.MSum(mf.MMap(sp.Lambda(_U, sp.exp(_U)), _V))), mf.MLogSumExp(_V)),
 )
 
-LOG_SOFTMAX = MatrixRule(
+LOG_SOFTMAX = Rule(
     "log_softmax", r"\log\operatorname{softmax}(A) = \operatorname{log\_softmax}(A), computed max-shifted",
     lambda e: _is_map_of(e, sp.log) and isinstance(e.args[1], mf.MSoftmax),
     lambda e: mf.MLogSoftmax(e.args[1].args[0]),
@@ -109,7 +92,7 @@ def _softmax_minus(e):
                    mf.MScale(-1, mf.MHad(t, MSoftmaxComplement(a))))
 
 
-SOFTMAX_MINUS = MatrixRule(
+SOFTMAX_MINUS = Rule(
     "softmax_minus_target", r"p - t = p(1 - t) - t(1 - p), with 1 - p = \sum_{k \ne j} p_k computed directly",
     lambda e: _softmax_minus_parts(e) is not None,
     _softmax_minus,
@@ -158,16 +141,8 @@ def prove_matrix_rules(rules=MATRIX_RULES) -> dict[str, str]:
 
 
 def stabilise_matrix(expr: sp.Basic, used: set | None = None, max_rounds: int = 8) -> sp.Basic:
-    """``expr`` rewritten by :data:`MATRIX_RULES`, each to a fixed point."""
-    for rule in MATRIX_RULES:
-        for _ in range(max_rounds):
-            new = rule(expr)
-            if new == expr:
-                break
-            if used is not None:
-                used.add(rule.name)
-            expr = new
-    return expr
+    """``expr`` rewritten by :data:`MATRIX_RULES` (:func:`derive.codegen.rewriting.apply_rules`)."""
+    return apply_rules(expr, MATRIX_RULES, used, max_rounds)
 
 
-__all__ = ["MATRIX_RULES", "MatrixRule", "prove_matrix_rules", "stabilise_matrix"]
+__all__ = ["MATRIX_RULES", "prove_matrix_rules", "stabilise_matrix"]

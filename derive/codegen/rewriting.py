@@ -39,6 +39,25 @@ class Rule:
         return expr.replace(self.query, self.value)
 
 
+def apply_rules(expr: sp.Basic, rules, used: set | None = None, max_rounds: int = 8) -> sp.Basic:
+    """``expr`` rewritten by ``rules``, each applied until nothing changes, the whole sequence
+    repeated until a fixed point (at most ``max_rounds`` times); the names of the rules that
+    changed something are added to ``used``."""
+    for _ in range(max_rounds):
+        before = expr
+        for rule in rules:
+            for _ in range(max_rounds):
+                new = rule(expr)
+                if new == expr:
+                    break
+                if used is not None:
+                    used.add(rule.name)
+                expr = new
+        if expr == before:
+            break
+    return expr
+
+
 def _exp_neg_abs(v):
     return sp.exp(-sp.Abs(v))
 

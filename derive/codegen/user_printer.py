@@ -16,11 +16,9 @@ import sympy as sp
 
 from derive.codegen.printer import KernelPrinter
 
-#: Building blocks written into every user module (source text; NumPy only).
-HELPERS = '''
-_BLOCK = 16384
-
-
+#: The stable functions the printer calls (_sigmoid, _logsumexp), written into every generated
+#: module (source text; NumPy only).
+STABLE_FUNCTIONS = '''
 def _sigmoid(u):
     """1 / (1 + e^-u), sign-split: only e^-|u| <= 1 is formed (no overflow, subnormals kept)."""
     e = numpy.exp(-numpy.abs(u))
@@ -33,21 +31,33 @@ def _logsumexp(*terms):
     for a in terms[1:]:
         out = numpy.logaddexp(out, a)
     return out
+'''
 
-
-def _arguments(given, function):
-    """The float arrays of the variables, in the order of _VARIABLES; TypeError on a missing or
-    unknown name."""
-    unknown = sorted(set(given) - set(_VARIABLES))
-    missing = [n for n in _VARIABLES if n not in given]
+#: ``_check_names``, written into every generated module: the keyword arguments checked by name.
+CHECK_NAMES = '''
+def _check_names(given, names, function):
+    """TypeError naming the missing and the unknown keyword arguments, if any."""
+    unknown = sorted(set(given) - set(names))
+    missing = [n for n in names if n not in given]
     if unknown or missing:
         parts = []
         if missing:
             parts.append("missing " + ", ".join(repr(n) for n in missing))
         if unknown:
             parts.append("unknown " + ", ".join(repr(n) for n in unknown))
-        raise TypeError(f"{function}() takes the keyword arguments {', '.join(_VARIABLES)}: "
-                        + "; ".join(parts))
+        raise TypeError(f"{function}() takes the keyword arguments {', '.join(names)}: " + "; ".join(parts))
+'''
+
+#: Building blocks written into every user module (source text; NumPy only).
+HELPERS = STABLE_FUNCTIONS + CHECK_NAMES + '''
+
+_BLOCK = 16384
+
+
+def _arguments(given, function):
+    """The float arrays of the variables, in the order of _VARIABLES; TypeError on a missing or
+    unknown name."""
+    _check_names(given, _VARIABLES, function)
     return [numpy.asarray(given[n], dtype=numpy.float64) for n in _VARIABLES]
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.codegen.rewriting import Rule
+from derive.codegen.rewriting import Rule, apply_rules
 from derive.context import ProofContext, Uniform, VectorDomain
 from derive.differentiate.indexed import LogSumExp, Softmax, expand_softmax
 from derive.notation import K
@@ -236,18 +236,5 @@ def prove_vector_rules(rules=VECTOR_RULES) -> dict[str, str]:
 
 
 def stabilise_vector(expr: sp.Basic, used: set | None = None, max_rounds: int = 8) -> sp.Basic:
-    """``expr`` rewritten by :data:`VECTOR_RULES`, each to a fixed point, repeated until none
-    changes anything."""
-    for _ in range(max_rounds):
-        before = expr
-        for rule in VECTOR_RULES:
-            for _ in range(max_rounds):
-                new = rule(expr)
-                if new == expr:
-                    break
-                if used is not None:
-                    used.add(rule.name)
-                expr = new
-        if expr == before:
-            break
-    return expr
+    """``expr`` rewritten by :data:`VECTOR_RULES` (:func:`derive.codegen.rewriting.apply_rules`)."""
+    return apply_rules(expr, VECTOR_RULES, used, max_rounds)
