@@ -409,3 +409,15 @@ def test_a_scalar_variable_of_a_matrix_expression_can_be_differentiated_too(tmp_
     d_lambda, d_w = ns["gradient"](**v)
     assert isinstance(d_lambda, float) and d_lambda == pytest.approx(v["w"] @ v["w"], rel=1e-14)
     np.testing.assert_allclose(d_w, _reference(RIDGE, v)[1][0], rtol=1e-12)
+
+
+def test_ties_at_the_maximum_count_every_maximum():
+    # Xw = (2, 2, 2, -1): three maxima; logsumexp = 2 + log(3 + e^{-3}), softmax 1/(3 + e^{-3}) at each
+    _, ns = _module(LSE)
+    X, w = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-0.5, 0.0]]), np.array([2.0, 2.0])
+    with mpmath.workdps(50):
+        total = 3 + mpmath.exp(-3)
+        value = float(2 + mpmath.log(total))
+        p = [float(1 / total)] * 3 + [float(mpmath.exp(-3) / total)]
+    assert ns["value"](X=X, w=w) == pytest.approx(value, rel=1e-15)
+    np.testing.assert_allclose(ns["gradient"](X=X, w=w), X.T @ np.array(p), rtol=1e-14)

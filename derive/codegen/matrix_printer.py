@@ -19,7 +19,7 @@ import textwrap
 
 import sympy as sp
 
-from derive.codegen.matrix_rules import MSoftmaxComplement
+from derive.codegen.matrix_rules import MSoftmaxComplement, softmax_minus_operands
 from derive.codegen.user_printer import STABLE_FUNCTIONS, UserPrinter
 from derive.differentiate import matrix_forms as mf
 
@@ -42,7 +42,9 @@ def _shifted(a, axis):
     e = numpy.exp(d)
     top = d == 0.0
     ones = numpy.ones((b.shape[1], 1))  # row sums as matrix products (BLAS)
-    s = numpy.where(top, 0.0, e) @ ones + (top @ ones - 1.0)
+    s = numpy.where(top, 0.0, e) @ ones
+    if numpy.count_nonzero(top) > b.shape[0]:  # ties: a row with several maxima
+        s += top @ ones - 1.0
     return (m, d, e, s) if axis == 1 else (m.T, d.T, e.T, s.T)
 
 
@@ -63,6 +65,20 @@ def _softmax_complement(sh):
     elsewhere (no cancellation where softmax is close to 1)."""
     m, d, e, s = sh
     return numpy.where(d == 0.0, s, 1.0 + (s - e)) / (1.0 + s)
+
+
+def _softmax_minus(sh, t):
+    """softmax(a) (1 - t) - t (1 - softmax(a)), which is softmax(a) - t: computed as p - t below
+    the maximum (p < 1/2 there: no cancellation), and as ((1 - t) - t s) / (1 + s) at every
+    maximum (1 - p = s / (1 + s)), so that a confident right prediction keeps its digits."""
+    m, d, e, s = sh
+    out = e / (1.0 + s)
+    out -= t
+    top = d == 0.0
+    s_top = numpy.broadcast_to(s, d.shape)[top]
+    t_top = numpy.broadcast_to(t, d.shape)[top]
+    out[top] = ((1.0 - t_top) - t_top * s_top) / (1.0 + s_top)
+    return out
 
 
 def _log_softmax(sh):
@@ -154,9 +170,16 @@ class MatrixKernel:
         return self.cache[key]
 
     def _elementwise(self, node: sp.Basic) -> str:
-        """An elementwise region fused into one scalar formula, stabilised, printed broadcast."""
+        """An elementwise region fused into one scalar formula, stabilised, printed broadcast
+        (the proved form of softmax(A) - T by its helper, in one pass)."""
         from derive.codegen.rewriting import PRINT_RULES
         from derive.codegen.user_module import stabilise
+
+        softmax_minus = softmax_minus_operands(node)
+        if softmax_minus is not None:
+            a, t = softmax_minus
+            shifted = self._shifted(a, _axis(a))
+            return self._assign(node, f"_softmax_minus({shifted}, {self.array(t)})")
 
         operands: dict = {}
         body = self._fuse(node, operands)

@@ -86,19 +86,31 @@ def _softmax_minus_parts(e):
     return None
 
 
-def _softmax_minus(e):
-    a, t = _softmax_minus_parts(e)
+def softmax_minus_form(a, t):
+    r""":math:`\operatorname{softmax}(A) \odot (1 - T) - T \odot (1 - \operatorname{softmax}(A))`."""
     return mf.MAdd(mf.MHad(mf.MSoftmax(a), mf.MAdd(mf.ONE, mf.MScale(-1, t))),
                    mf.MScale(-1, mf.MHad(t, MSoftmaxComplement(a))))
+
+
+def softmax_minus_operands(node):
+    """``(A, T)`` if ``node`` is :func:`softmax_minus_form` (A, T) (the printer computes it with
+    one helper), else None."""
+    if not (isinstance(node, mf.MAdd) and len(node.args) == 2):
+        return None
+    for complement in node.atoms(MSoftmaxComplement):
+        for term in node.args:
+            if isinstance(term, mf.MScale) and isinstance(term.args[1], mf.MHad):
+                t = term.args[1].args[0]
+                if node == softmax_minus_form(complement.args[0], t):
+                    return complement.args[0], t
+    return None
 
 
 SOFTMAX_MINUS = Rule(
     "softmax_minus_target", r"p - t = p(1 - t) - t(1 - p), with 1 - p = \sum_{k \ne j} p_k computed directly",
     lambda e: _softmax_minus_parts(e) is not None,
-    _softmax_minus,
-    (mf.MAdd(mf.MSoftmax(_A), mf.MScale(-1, _T)),
-     mf.MAdd(mf.MHad(mf.MSoftmax(_A), mf.MAdd(mf.ONE, mf.MScale(-1, _T))),
-             mf.MScale(-1, mf.MHad(_T, MSoftmaxComplement(_A))))),
+    lambda e: softmax_minus_form(*_softmax_minus_parts(e)),
+    (mf.MAdd(mf.MSoftmax(_A), mf.MScale(-1, _T)), softmax_minus_form(_A, _T)),
 )
 
 #: The rules, in the order they are applied (each to a fixed point).
