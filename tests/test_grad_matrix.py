@@ -17,6 +17,7 @@ from derive.derivation import ProofError
 from derive.differentiate import GradError, back_translate, grad
 from derive.differentiate import matrix_forms as mf
 from derive.printing import to_text
+from matrix_evaluator import evaluate, finite_difference
 
 runner = CliRunner()
 
@@ -25,71 +26,8 @@ def run(*args):
     return runner.invoke(app, ["grad", *args])
 
 
-# --- an evaluator of matrix forms of the test's own (NumPy), independent of their index form ---
-
 def _sig(u):
     return 1 / (1 + np.exp(-u))
-
-
-_FUNCS = {"exp": np.exp, "log": np.log, "sigma": _sig, "tanh": np.tanh, "sqrt": np.sqrt}
-
-
-def evaluate(node, env):
-    """The value of a matrix form with the arrays ``env`` (name -> column vector or matrix)."""
-    if isinstance(node, mf.MV):
-        return env[node.args[0].label.name]
-    if isinstance(node, mf.MOnes):
-        return np.ones((env[str(node.args[0])], 1))
-    if isinstance(node, mf.MT):
-        return evaluate(node.args[0], env).T
-    if isinstance(node, mf.MMul):
-        return evaluate(node.args[0], env) @ evaluate(node.args[1], env)
-    if isinstance(node, mf.MAdd):
-        return sum(evaluate(a, env) for a in node.args)
-    if isinstance(node, mf.MScale):
-        return evaluate(node.args[0], env) * evaluate(node.args[1], env)
-    if isinstance(node, mf.MHad):
-        return evaluate(node.args[0], env) * evaluate(node.args[1], env)
-    if isinstance(node, mf.MMap):
-        lam, arg = node.args
-        u = lam.variables[0]
-        f = sp.lambdify(u, lam.expr.replace(lambda e: type(e).__name__ == "sigma",
-                                              lambda e: 1 / (1 + sp.exp(-e.args[0]))), "numpy")
-        return f(evaluate(arg, env))
-    if isinstance(node, mf.MSum):
-        return np.sum(evaluate(node.args[0], env))
-    if isinstance(node, mf.MSoftmax):
-        v = np.exp(evaluate(node.args[0], env))
-        return v / np.sum(v)
-    if isinstance(node, mf.MNorm):
-        return np.linalg.norm(evaluate(node.args[0], env))
-    if isinstance(node, mf.M11):
-        return evaluate(node.args[0], env)[0, 0]
-    if isinstance(node, sp.Symbol):
-        return env[node.name]
-    if isinstance(node, sp.Number):
-        return float(node)
-    if isinstance(node, sp.Add):
-        return sum(evaluate(a, env) for a in node.args)
-    if isinstance(node, sp.Mul):
-        out = 1.0
-        for a in node.args:
-            out = out * evaluate(a, env)
-        return out
-    if isinstance(node, sp.Pow):
-        return evaluate(node.base, env) ** evaluate(node.exp, env)
-    raise TypeError(type(node).__name__)
-
-
-def finite_difference(loss, env, name, h=1e-6):
-    v = env[name]
-    g = np.zeros_like(v)
-    for idx in np.ndindex(*v.shape):
-        up, down = {**env, name: v.copy()}, {**env, name: v.copy()}
-        up[name][idx] += h
-        down[name][idx] -= h
-        g[idx] = (loss(up) - loss(down)) / (2 * h)
-    return g
 
 
 # The issue's three examples: (expression, vectors, matrices, wrt, loss in NumPy, shapes as (N, D) -> env)

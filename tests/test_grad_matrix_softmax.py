@@ -21,77 +21,9 @@ from derive.differentiate import back_translate, grad
 from derive.differentiate import matrix_distributions as distributions
 from derive.differentiate import matrix_forms as mf
 from derive.printing import to_text
+from matrix_evaluator import evaluate, finite_difference, lse as _lse, rows_softmax as _rows
 
 runner = CliRunner()
-
-
-# --- this file's own evaluator of matrix forms (NumPy), softmax of a matrix row by row -----------
-
-def _rows(a, axis=1):
-    """Softmax over each row (``axis`` 1) or over the whole of a column vector (``axis`` 0)."""
-    e = np.exp(a - a.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _lse(a, axis):
-    m = a.max(axis=axis, keepdims=True)
-    return m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
-
-
-def evaluate(node, env, dims):
-    """The value of a matrix form; ``env``: name -> array or scalar, ``dims``: dimension symbol -> size."""
-    ev = lambda n: evaluate(n, env, dims)  # noqa: E731
-    if isinstance(node, mf.MV):
-        return env[node.args[0].label.name]
-    if isinstance(node, mf.MOnes):
-        return np.ones((dims[node.args[0]], 1))
-    if isinstance(node, mf.MT):
-        return ev(node.args[0]).T
-    if isinstance(node, mf.MMul):
-        return ev(node.args[0]) @ ev(node.args[1])
-    if isinstance(node, (mf.MAdd, sp.Add)):
-        return sum(ev(a) for a in node.args)
-    if isinstance(node, (mf.MScale, mf.MHad)):
-        return ev(node.args[0]) * ev(node.args[1])
-    if isinstance(node, mf.MMap):
-        lam, arg = node.args
-        return sp.lambdify(lam.variables[0], lam.expr, "numpy")(ev(arg))
-    if isinstance(node, (mf.MSoftmax, mf.MLogSoftmax)):  # row by row for a matrix (by its symbolic shape)
-        y = _rows(ev(node.args[0]), 0 if mf.shape(node.args[0])[1] == 1 else 1)
-        return y if isinstance(node, mf.MSoftmax) else np.log(y)
-    if isinstance(node, mf.MRowLogSumExp):
-        return _lse(ev(node.args[0]), 1)
-    if isinstance(node, mf.MLogSumExp):
-        return _lse(ev(node.args[0]), 0)[0, 0]
-    if isinstance(node, mf.MSum):
-        return np.sum(ev(node.args[0]))
-    if isinstance(node, mf.MNorm):
-        return np.linalg.norm(ev(node.args[0]))
-    if isinstance(node, mf.M11):
-        return ev(node.args[0])[0, 0]
-    if isinstance(node, sp.Symbol):
-        return env[node.name]
-    if isinstance(node, sp.Number):
-        return float(node)
-    if isinstance(node, sp.Mul):
-        out = 1.0
-        for a in node.args:
-            out = out * ev(a)
-        return out
-    if isinstance(node, sp.Pow):
-        return ev(node.base) ** ev(node.exp)
-    raise TypeError(type(node).__name__)
-
-
-def finite_difference(loss, env, name, h=1e-6):
-    v = env[name]
-    g = np.zeros_like(v)
-    for idx in np.ndindex(*v.shape):
-        up, down = {**env, name: v.copy()}, {**env, name: v.copy()}
-        up[name][idx] += h
-        down[name][idx] -= h
-        g[idx] = (loss(up) - loss(down)) / (2 * h)
-    return g
 
 
 # --- the losses, in NumPy (independent of the parser and of the derivation) ------------------------
