@@ -231,12 +231,13 @@ def compare(got, ref, args) -> tuple[bool, float, float, str, str]:
     if got.size == 0:
         return True, 0.0, 0.0, "", ""
     bad = ~np.isfinite(got)
-    diff = np.where(bad, np.inf, np.abs(got - ref))
-    scale = np.max(np.abs(ref))
-    rel = diff / np.maximum(np.abs(ref), np.finfo(float).tiny)
-    allowed = RTOL * np.abs(ref) + ATOL * scale
-    failing = diff > allowed
-    worst = np.unravel_index(np.argmax(np.where(failing, diff / np.maximum(allowed, 1e-300), diff)), got.shape)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge errors are inf, as they should be
+        diff = np.where(bad, np.inf, np.abs(got - ref))
+        scale = np.max(np.abs(ref))
+        rel = diff / np.maximum(np.abs(ref), np.finfo(float).tiny)
+        allowed = RTOL * np.abs(ref) + ATOL * scale
+        failing = diff > allowed
+        worst = np.unravel_index(np.argmax(np.where(failing, diff / np.maximum(allowed, 1e-300), diff)), got.shape)
     message = "NaN/inf in the output" if bad.any() else ""
     where = f"entry {tuple(int(i) for i in worst)}: got {got[worst]:.17g}, expected {ref[worst]:.17g}; input: " \
             + _format_input(args, worst, got.shape)

@@ -77,7 +77,7 @@ class MSoftmaxComplement(mf.MatrixNode):
 
 
 def _softmax_minus_parts(e):
-    """``(A, T)`` for :math:`\operatorname{softmax}(A) - T` (two terms), else None."""
+    r"""``(A, T)`` for :math:`\operatorname{softmax}(A) - T` (two terms), else None."""
     if not (isinstance(e, mf.MAdd) and len(e.args) == 2):
         return None
     for p, m in (e.args, e.args[::-1]):
