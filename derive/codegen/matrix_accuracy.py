@@ -140,7 +140,7 @@ def check_matrix_module(namespace: dict, value_expr: sp.Basic, gradients, leaves
         for leaf in leaves:
             if _name(leaf) in distributions:
                 exact |= {layout.symbols.index(s) for row in layout.entries[leaf] for s in row}
-        truth = _ExactLabels(exprs, layout.symbols, exact)
+        truth = Truth(exprs, layout.symbols, exact)
         points = [_sample(rng, layout, leaves, scalars, distributions, m % 6) for m in range(per_draw)]
         pts = np.array([_flat(p, layout, leaves, scalars) for p in points])
         values = [truth.values(p) for p in pts]
@@ -153,9 +153,8 @@ def check_matrix_module(namespace: dict, value_expr: sp.Basic, gradients, leaves
             grads = [grads] if len(gradients) == 1 else list(grads)
             row.extend(float(x) for g in grads for x in np.ravel(g))
         computed = np.array(computed)
-        for k in range(len(exprs)):
-            group = next(n for n, g in enumerate(per_output) if k < sum(len(x) for x in per_output[:n + 1]))
-            into = worst_value if group == 0 else worst_grads[group - 1]
+        owners = [worst_value] + [w for w, group in zip(worst_grads, per_output[1:]) for _ in group]
+        for k, into in enumerate(owners):
             w, out = check_output(into.output, truth, computed[:, k], pts, layout.symbols, threshold,
                                   [v[k] for v in values], k)
             _merge(into, w)
@@ -163,19 +162,6 @@ def check_matrix_module(namespace: dict, value_expr: sp.Basic, gradients, leaves
         n_points += len(points)
         _merge(fd, _finite_differences(namespace, gradients, layout, leaves, scalars, distributions, rng))
     return AccuracyReport([worst_value, *worst_grads], fd, n_points, outside, threshold)
-
-
-class _ExactLabels(Truth):
-    """:class:`Truth` whose condition term leaves out the entries of a distribution that are
-    exactly 0 or 1 (a one-hot label is exact)."""
-
-    def __init__(self, exprs, symbols, exact_positions=()):
-        super().__init__(exprs, symbols)
-        self.exact_positions = set(exact_positions)
-
-    def condition_term(self, point, output: int = 0, dps=120):
-        point = [0.0 if (i in self.exact_positions and x in (0.0, 1.0)) else x for i, x in enumerate(point)]
-        return super().condition_term(point, output, dps)
 
 
 def _finite_differences(namespace, gradients, layout, leaves, scalars, distributions, rng, n: int = 6) -> Worst:

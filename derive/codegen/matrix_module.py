@@ -95,9 +95,9 @@ def _header(expression_text, command, report, rules, leaves, scalars, wrt, ok) -
     return module_header(expression_text, command, report, rules, ok, arguments, shifted=True)
 
 
-def render_matrix_module(value, gradients, leaves, scalars, *, header: str) -> tuple[str, set]:
-    """The module text (``header``, helpers, the two kernels, the public functions) and the
-    names of the rules its printing used."""
+def render_matrix_module(value, gradients, leaves, scalars) -> tuple[str, set]:
+    """The module's code without its docstring (helpers, the two kernels, the public functions)
+    and the names of the rules its printing used."""
     names = python_names([leaf.args[0].label for leaf in leaves] + list(scalars))
     arguments = [names[leaf.args[0].label] for leaf in leaves] + [names[s] for s in scalars]
     dims = {}
@@ -118,7 +118,6 @@ def render_matrix_module(value, gradients, leaves, scalars, *, header: str) -> t
             reshape.append(f"outs[{n}]")
     result = reshape[0] if len(reshape) == 1 else "(" + ", ".join(reshape) + ",)"
     parts = [
-        '"""' + header.rstrip() + '\n"""',
         "import numpy",
         f"#: name -> (rows, cols) of each vector (cols None) and matrix.\n_SHAPES = {shapes!r}\n"
         f"_SCALARS = {tuple(s.name for s in scalars)!r}\n#: The variables of the gradient, in order.\n"
@@ -165,14 +164,14 @@ def generate_matrix_module(value: sp.Basic, gradients: Sequence[tuple], *, expre
     stable_value = stabilise_matrix(value, used)
     stable_grads = [(w, stabilise_matrix(g, used)) for w, g in gradients]
     wrt = [_name(w) for w, _ in gradients]
-    draft, printed = render_matrix_module(stable_value, stable_grads, leaves, scalars, header="(pending)")
+    code, printed = render_matrix_module(stable_value, stable_grads, leaves, scalars)
     used |= printed
     namespace: dict = {}
-    exec(compile(draft, "<generated matrix module>", "exec"), namespace)  # our own generated code
+    exec(compile(code, "<generated matrix module>", "exec"), namespace)  # our own generated code
     report = check_matrix_module(namespace, value, list(gradients), leaves, scalars, distributions)
     ok = report.ok
-    source, _ = render_matrix_module(stable_value, stable_grads, leaves, scalars,
-                                     header=_header(expression_text, command, report, used, leaves, scalars, wrt, ok))
+    header = _header(expression_text, command, report, used, leaves, scalars, wrt, ok)
+    source = '"""' + header.rstrip() + '\n"""\n\n\n' + code
     if not ok and not force:
         raise UnstableModuleError(report, source)
     return UserModule(source, report, ok, stable_value, tuple(stable_grads), tuple(sorted(used)))

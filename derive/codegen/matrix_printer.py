@@ -20,6 +20,8 @@ import textwrap
 import sympy as sp
 
 from derive.codegen.matrix_rules import MSoftmaxComplement, softmax_minus_operands
+from derive.codegen.rewriting import PRINT_RULES
+from derive.codegen import user_module
 from derive.codegen.user_printer import STABLE_FUNCTIONS, UserPrinter
 from derive.differentiate import matrix_forms as mf
 
@@ -172,9 +174,6 @@ class MatrixKernel:
     def _elementwise(self, node: sp.Basic) -> str:
         """An elementwise region fused into one scalar formula, stabilised, printed broadcast
         (the proved form of softmax(A) - T by its helper, in one pass)."""
-        from derive.codegen.rewriting import PRINT_RULES
-        from derive.codegen.user_module import stabilise
-
         softmax_minus = softmax_minus_operands(node)
         if softmax_minus is not None:
             a, t = softmax_minus
@@ -182,14 +181,14 @@ class MatrixKernel:
             return self._assign(node, f"_softmax_minus({shifted}, {self.array(t)})")
 
         operands: dict = {}
-        body = self._fuse(node, operands)
-        body = stabilise(body, self.rules_used)
-        for rule in PRINT_RULES:
-            body = rule(body)
-        return self._assign(node, self._print(body, operands))
+        return self._assign(node, self._print(self._fuse(node, operands), operands))
 
     def _print(self, body: sp.Basic, operands: dict) -> str:
-        """A scalar formula printed (operands and dimensions under their names)."""
+        """A scalar formula rewritten by the proved scalar rules (then the print rules) and
+        printed, operands and dimensions under their names."""
+        body = user_module.stabilise(body, self.rules_used)
+        for rule in PRINT_RULES:
+            body = rule(body)
         self.used_dims |= body.free_symbols & set(self.dims)
         printer = self._printer()
         printer.names.update(operands)
@@ -260,15 +259,8 @@ class MatrixKernel:
 
     def scalar(self, expr: sp.Basic) -> str:
         """A scalar expression (its matrix nodes computed first), stabilised, as Python text."""
-        from derive.codegen.rewriting import PRINT_RULES
-        from derive.codegen.user_module import stabilise
-
         operands: dict = {}
-        body = self._scalar_symbol(expr, operands)
-        body = stabilise(body, self.rules_used)
-        for rule in PRINT_RULES:
-            body = rule(body)
-        return self._print(body, operands)
+        return self._print(self._scalar_symbol(expr, operands), operands)
 
     def output(self, expr: sp.Basic) -> str:
         """An output of the kernel: an array name for a matrix-valued one, else a float."""

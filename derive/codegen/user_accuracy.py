@@ -149,8 +149,11 @@ class Truth:
     """Expressions evaluated exactly enough in mpmath (precision raised until stable), all of
     them at once (their common subexpressions shared)."""
 
-    def __init__(self, exprs, symbols):
+    def __init__(self, exprs, symbols, exact_positions=()):
         self.symbols = list(symbols)
+        #: Inputs (their positions) that are exact when 0 or 1, such as the entries of a one-hot
+        #: label: no rounding of theirs excuses an error in the condition term.
+        self.exact_positions = set(exact_positions)
         self.exprs = list(exprs) if isinstance(exprs, (list, tuple)) else [exprs]
         self.single = not isinstance(exprs, (list, tuple))
         self.f = sp.lambdify(self.symbols, [_plain(e) for e in self.exprs], modules="mpmath", cse=True)
@@ -233,7 +236,7 @@ class Truth:
         total = mpmath.mpf(0)
         with mpmath.workdps(dps + 40):
             for i, x in enumerate(point):
-                if x == 0.0:
+                if x == 0.0 or (i in self.exact_positions and x == 1.0):
                     continue
                 h = abs(mpmath.mpf(float(x))) * mpmath.mpf(10) ** (-dps // 3)
                 plus = [mpmath.mpf(float(v)) for v in point]

@@ -17,7 +17,6 @@ generated ``value`` at moderate points.
 
 from __future__ import annotations
 
-import mpmath
 import numpy as np
 import sympy as sp
 
@@ -74,34 +73,6 @@ class _Layout:
                          lambda a: self.entries[a.base][int(a.indices[0]) - 1])
 
 
-class _VectorTruth(Truth):
-    """:class:`Truth` whose condition term leaves out the entries of a distribution that are
-    exactly 0 or 1 (a one-hot label is exact: no rounding of the input to excuse an error by)."""
-
-    def __init__(self, exprs, symbols, exact_positions=()):
-        super().__init__(exprs, symbols)
-        self.exact_positions = set(exact_positions)
-
-    def condition_term(self, point, output: int = 0, dps=120) -> mpmath.mpf:
-        f = self.one[output]
-        total = mpmath.mpf(0)
-        with mpmath.workdps(dps + 40):
-            for i, x in enumerate(point):
-                if x == 0.0 or (i in self.exact_positions and x == 1.0):
-                    continue
-                h = abs(mpmath.mpf(float(x))) * mpmath.mpf(10) ** (-dps // 3)
-                plus = [mpmath.mpf(float(v)) for v in point]
-                minus = list(plus)
-                plus[i] += h
-                minus[i] -= h
-                try:
-                    d = (f(*plus) - f(*minus)) / (2 * h)
-                    total += abs(mpmath.mpf(float(x)) * mpmath.re(d))
-                except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                    return mpmath.inf
-        return total
-
-
 def check_vector_module(namespace: dict, value_expr: sp.Basic, gradient_expr: sp.Basic, wrt: sp.Indexed, vectors,
                         scalars, distributions=(), *, seed: int = 20261130, per_size: int = 32,
                         threshold: float = THRESHOLD) -> AccuracyReport:
@@ -121,7 +92,7 @@ def check_vector_module(namespace: dict, value_expr: sp.Basic, gradient_expr: sp
         exprs = [layout.concrete(value_expr)] + [layout.concrete(gradient_expr, index, j) for j in range(1, k + 1)]
         exact = [n for n, sym in enumerate(layout.symbols)
                  if any(sym in layout.entries.get(b, ()) for b in distributions)]
-        truth = _VectorTruth(exprs, layout.symbols, exact)
+        truth = Truth(exprs, layout.symbols, exact)
         values = [truth.values(p) for p in pts]
         computed_value = namespace["value"](**kwargs)
         computed_grad = namespace["gradient"](**kwargs)

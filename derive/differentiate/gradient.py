@@ -298,10 +298,15 @@ def grad(expr: str, wrt: str | Sequence[str], vectors: Sequence[str] = (), matri
         d.assume(latex, text)
     variables = {n: "a variable of f" for n in parsed.variables}
     variables.update({f"{n}_k": "an entry of the vector " + n for n in parsed.vectors})
+    return finish(d, chains, xs, variables)
+
+
+def finish(d: DerivationBuilder, chains, xs, variables: dict) -> Derivation:
+    """The derivation with one result ``grad.x`` per chain, stated as :math:`df/dx = \dots`
+    (the chains start from d/dx of the whole expression); ``variables``: name -> meaning."""
     for x, chain in zip(xs, chains):
         name = x.base.label.name if isinstance(x, sp.Indexed) else x.name
         chain.result(f"grad.{name}", f"Derivative with respect to {to_text(x)}", variables)
     derivation = d.build()
-    # The results state df/dx = ... (the chains start from d/dx of the whole expression).
     results = tuple(replace(r, lhs=sp.Derivative(F, x)) for r, x in zip(derivation.results, xs))
     return replace(derivation, results=results)

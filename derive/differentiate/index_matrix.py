@@ -18,7 +18,6 @@ notation, :math:`2\sum_n X_{nj}(\sum_d X_{nd} w_d - t_n)`, the gradient's entry 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Sequence
 
 import sympy as sp
@@ -36,7 +35,6 @@ from derive.differentiate.index_ranges import IndexRangeError, infer_ranges
 from derive.differentiate.indexed import _split_sum, as_notation, expand_softmax
 from derive.differentiate.matrix_grad import (MATRIX_SIMPLIFICATIONS, SCALAR_SIMPLIFICATIONS, _distribute,
                                               prove_at_sizes)
-from derive.notation import K
 from derive.printing import to_latex, to_text
 
 #: An entry as ``--wrt`` names it: ``w_j``, ``X_ij``, ``X_{ij}``, ``X_{i,j}``.
@@ -177,7 +175,7 @@ def index_matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str] = ()
     r"""The derivation of :math:`\partial f/\partial x` for each entry ``wrt`` (``w_j``, ``X_ij``, or
     a scalar) of ``expr``, an index-notation expression with matrices (untrusted text);
     ``vectors``: names declared as vectors (``--vector``), optional."""
-    from derive.differentiate.gradient import F, derivative_steps
+    from derive.differentiate.gradient import derivative_steps, finish
 
     vectors = [v.strip() for v in vectors if v.strip()]
     try:
@@ -232,12 +230,7 @@ def index_matrix_grad(expr: str, wrt: Sequence[str], vectors: Sequence[str] = ()
     variables = {n: "a variable of f" for n in parsed.variables}
     variables.update({f"{n}_k": "an entry of the vector " + n for n in parsed.vectors})
     variables.update({f"{n}_nd": "an entry of the matrix " + n for n in parsed.matrices})
-    for x, chain in zip(xs, chains):
-        name = x.base.label.name if isinstance(x, sp.Indexed) else x.name
-        chain.result(f"grad.{name}", f"Derivative with respect to {to_text(x)}", variables)
-    derivation = d.build()
-    results = tuple(replace(r, lhs=sp.Derivative(F, x)) for r, x in zip(derivation.results, xs))
-    return replace(derivation, results=results)
+    return finish(d, chains, xs, variables)
 
 
 def is_index_matrix(expr: str, wrt: Sequence[str]) -> bool:

@@ -203,7 +203,8 @@ VECTOR_FUNCTIONS = {
 
 
 def run_vector(name, text, naive, scipy_grad):
-    from derive.codegen.vector_accuracy import SIZES, _Layout, _vector_samples, _VectorTruth
+    from derive.codegen.user_accuracy import Truth
+    from derive.codegen.vector_accuracy import SIZES, _Layout, _vector_samples
     from derive.codegen.vector_module import generate_vector_module, vector_variables
     from derive.differentiate import grad
     from derive.differentiate.functions import for_codegen
@@ -236,7 +237,7 @@ def run_vector(name, text, naive, scipy_grad):
         pts = np.concatenate([arrays[v] for v in vectors], axis=1)
         exprs = [layout.concrete(gradient, wrt.indices[0], j) for j in range(1, k + 1)]
         exact = [n for n, s_ in enumerate(layout.symbols) if any(s_ in layout.entries[v] for v in dists)]
-        truth = _VectorTruth(exprs, layout.symbols, exact)
+        truth = Truth(exprs, layout.symbols, exact)
         values = [truth.values(p_) for p_ in pts]
         kw = {v.label.name: arrays[v] for v in vectors}
         for n, out in enumerate([ns["gradient"](**kw), naive(z, tz), scipy_grad(z, tz)]):

@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from bench_grad import _time  # the same timing (tests/bench is the script's directory)
 from derive.codegen.matrix_accuracy import check_matrix_module
 from derive.codegen.matrix_module import generate_matrix_module, matrix_variables
 from derive.codegen.user_module import UnstableModuleError
@@ -133,15 +134,6 @@ def _checked(namespace, value, gradients, distributions):
     report = check_matrix_module(namespace, value, gradients, leaves, scalars, distributions)
     worst = report.outputs[1]
     return np.inf if worst.failure else worst.checked
-
-
-def _time(f, repeat=5):
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def run(name):
