@@ -302,7 +302,7 @@ def grad(expr: str, wrt: str | Sequence[str], vectors: Sequence[str] = (), matri
 
 
 def finish(d: DerivationBuilder, chains, xs, variables: dict) -> Derivation:
-    """The derivation with one result ``grad.x`` per chain, stated as :math:`df/dx = \dots`
+    r"""The derivation with one result ``grad.x`` per chain, stated as :math:`df/dx = \dots`
     (the chains start from d/dx of the whole expression); ``variables``: name -> meaning."""
     for x, chain in zip(xs, chains):
         name = x.base.label.name if isinstance(x, sp.Indexed) else x.name
