@@ -1,4 +1,4 @@
-"""Benchmark: MLP training on digits against a hand-written NumPy loop, scikit-learn and PyTorch.
+r"""Benchmark: MLP training on digits against a hand-written NumPy loop, scikit-learn and PyTorch.
 
 Setting (issue 5): digits with pixels / 16, 50/50 split (random_state 42), one hidden layer of
 100 ReLUs, softmax output, minibatch SGD with learning rate 0.1, 10 epochs, no momentum, no L2.
@@ -130,7 +130,7 @@ class plain_kernels:
 
 
 class glorot_init:
-    """Diagnostic only: scikit-learn's initialisation (weights and biases uniform in
+    r"""Diagnostic only: scikit-learn's initialisation (weights and biases uniform in
     $\pm\sqrt{6 / (M + O)}$) in place of the lecture's, to measure what the prescribed
     initialisation costs in accuracy. Restored on exit; never used outside this benchmark."""
 
@@ -256,7 +256,7 @@ def _pm(mean_error):
 
 
 def torch_train(X, y, batch, seed):
-    """The same network and SGD in PyTorch (float64, its default initialisation: weights uniform in
+    r"""The same network and SGD in PyTorch (float64, its default initialisation: weights uniform in
     $\pm 1/\sqrt{M}$ as in the lecture, but biases uniform in the same range instead of zero)."""
     import torch
 
